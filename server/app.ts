@@ -1,0 +1,59 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { installErrorHandler } from './http/errors.ts';
+import { dbPlugin } from './db/plugin.ts';
+import { healthRoutes } from './health/routes.ts';
+import { brandingRoutes } from './branding/routes.ts';
+import { clientPlugin } from './http/client.ts';
+import { securityHeaders } from './http/security.ts';
+import { authGuard } from './auth/guard.ts';
+
+/** Things tests replace: the clock, mostly. */
+export interface AppDeps {
+	/** Milliseconds since the epoch. */
+	clock: () => number;
+}
+
+declare module 'fastify' {
+	interface FastifyInstance {
+		config: Config;
+		clock: () => number;
+	}
+}
+
+/** Paths whose query string carries secrets or noise; the access log shows the path only. */
+function redactUrl(url: string): string {
+	const q = url.indexOf('?');
+	return q === -1 ? url : url.slice(0, q) + '?…';
+}
+
+/**
+ * Builds the whole application — APIs, WebSocket, static client — without listening.
+ * `main.ts` listens; tests call this with port 0 and a temporary DATA_DIR.
+ */
+export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Promise<FastifyInstance> {
+	const app = Fastify({
+		logger: {
+			level: config.logLevel,
+			redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+			serializers: {
+				req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+				res: (res) => ({ statusCode: res.statusCode })
+			}
+		},
+		trustProxy: config.nodeEnv === 'production' ? 1 : false,
+		bodyLimit: 1024 * 1024,
+		routerOptions: { ignoreTrailingSlash: true }
+	});
+
+	app.decorate('config', config);
+	app.decorate('clock', deps.clock ?? Date.now);
+	installErrorHandler(app);
+	await app.register(securityHeaders);
+	await app.register(dbPlugin);
+	await app.register(authGuard);
+	await app.register(healthRoutes);
+	await app.register(brandingRoutes);
+	await app.register(clientPlugin);
+	return app;
+}

@@ -1,0 +1,45 @@
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { printSignInHelp } from './db/seed.ts';
+
+async function main() {
+	let config;
+	try {
+		config = loadConfig();
+	} catch (err) {
+		if (err instanceof ConfigError) {
+			console.error(err.message);
+			process.exit(78); // EX_CONFIG
+		}
+		throw err;
+	}
+
+	const app = await buildApp(config);
+	let closing = false;
+	const shutdown = async (signal: string) => {
+		if (closing) return;
+		closing = true;
+		app.log.info(`${signal} received, closing`);
+		const timer = setTimeout(() => process.exit(1), 10_000);
+		timer.unref();
+		try {
+			await app.close();
+			process.exit(0);
+		} catch (err) {
+			app.log.error({ err }, 'error while closing');
+			process.exit(1);
+		}
+	};
+	process.on('SIGTERM', () => void shutdown('SIGTERM'));
+	process.on('SIGINT', () => void shutdown('SIGINT'));
+
+	await app.listen({ port: config.port, host: config.host });
+	const shown = config.publicUrl;
+	console.log(`\n  Porchlight is running at ${shown}\n`);
+	if (config.nodeEnv !== 'production') await printSignInHelp(app);
+}
+
+main().catch((err) => {
+	console.error(err);
+	process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { eq } from 'drizzle-orm';
+import type { CollectionName } from '../../shared/protocol/collections.ts';
+import type { Db, OpenDatabase } from '../db/client.ts';
+import * as schema from '../db/schema.ts';
+import type { Change, ChangeFeed } from './changes.ts';
+
+/** The table behind each replicated collection (the row whose `seq` a change bumps). */
+export const COLLECTION_TABLES = {
+	profile: schema.customers,
+	invoices: schema.invoices,
+	documents: schema.documents,
+	messages: schema.messages,
+	appointments: schema.appointments
+} as const;
+
+/** What a write transaction may do beyond plain queries. */
+export interface WriteContext {
+	/** The drizzle handle bound to this transaction. */
+	db: Db;
+	/** The clock reading for this transaction (ms). */
+	now: number;
+	/**
+	 * Takes the next server-wide seq for a replicated row and records the change so that,
+	 * after commit, the devices that may see it are told. Use the returned value as the row's `seq`.
+	 */
+	touch(collection: CollectionName, customerId: string, id: string): number;
+	/** Gives an existing replicated row a new seq (e.g. an invoice whose payment changed). */
+	bump(collection: CollectionName, customerId: string, id: string): number;
+	/** Runs after the transaction commits (mail, webhooks); never inside it. */
+	afterCommit(fn: () => void): void;
+}
+
+/**
+ * The one write helper that every replicated write goes through — customer pushes, staff,
+ * webhooks, integrations and schedulers alike. Writes run in one SQLite transaction together
+ * with the seq increments, so checkpoints are strictly increasing and never skip a row; the
+ * change feed hears about them only after commit.
+ */
+export class Writer {
+	#seqStmt;
+	constructor(
+		private readonly store: OpenDatabase,
+		private readonly feed: ChangeFeed,
+		private readonly clock: () => number
+	) {
+		this.#seqStmt = store.sqlite.prepare('UPDATE sync_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq');
+	}
+
+	transaction<T>(fn: (w: WriteContext) => T): T {
+		const changes: Change[] = [];
+		const after: (() => void)[] = [];
+		const now = this.clock();
+		const result = this.store.db.transaction((tx) => {
+			const ctx: WriteContext = {
+				db: tx as unknown as Db,
+				now,
+				touch: (collection, customerId, id) => {
+					const { seq } = this.#seqStmt.get() as { seq: number };
+					changes.push({ collection, customerId, id, seq });
+					return seq;
+				},
+				bump: (collection, customerId, id) => {
+					const seq = ctx.touch(collection, customerId, id);
+					const table = COLLECTION_TABLES[collection];
+					tx.update(table).set({ seq, updatedAt: now }).where(eq(table.id, id)).run();
+					return seq;
+				},
+				afterCommit: (f) => after.push(f)
+			};
+			return fn(ctx);
+		});
+		this.feed.publish(changes);
+		for (const f of after) {
+			try {
+				f();
+			} catch {
+				// after-commit work is best effort; its own code logs failures.
+			}
+		}
+		return result;
+	}
+
+	/** The highest seq handed out so far. */
+	currentSeq(): number {
+		const row = this.store.db.select({ seq: schema.syncCounter.seq }).from(schema.syncCounter).where(eq(schema.syncCounter.id, 1)).get();
+		return row?.seq ?? 0;
+	}
+}
+
