@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				test: {
+					name: 'unit',
+					include: ['test/unit/**/*.test.ts'],
+					environment: 'node'
+				}
+			},
+			{
+				test: {
+					name: 'integration',
+					include: ['test/integration/**/*.test.ts'],
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 60_000,
+					pool: 'forks'
+				}
+			},
+			{
+				test: {
+					name: 'e2e',
+					include: ['test/e2e/**/*.spec.ts'],
+					environment: 'node',
+					testTimeout: 120_000,
+					hookTimeout: 120_000,
+					pool: 'forks',
+					// One Chromium at a time keeps a 2-core machine responsive.
+					fileParallelism: false
+				}
+			}
+		]
+	}
+});
