@@ -34,6 +34,11 @@ async function main() {
 	process.on('SIGINT', () => void shutdown('SIGINT'));
 
 	await app.listen({ port: config.port, host: config.host });
+	if (config.port === 0 && !process.env.PUBLIC_URL) {
+		// An ephemeral port: links and Origin checks follow the port actually bound.
+		config.port = (app.server.address() as { port: number }).port;
+		config.publicUrl = `http://localhost:${config.port}`;
+	}
 	const shown = config.publicUrl;
 	console.log(`\n  Porchlight is running at ${shown}\n`);
 	if (config.nodeEnv !== 'production') await printSignInHelp(app);

@@ -55,3 +55,14 @@ export function normalizeHex(hex: string): string {
 function toHex(rgb: [number, number, number]): string {
 	return '#' + rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * Colours derived from a brand colour so every pairing reaches 4.5:1: `surface` is the brand
+ * colour (nudged darker or lighter only when no text colour reads on it), `onSurface` the text
+ * on it, and `asText` the brand colour adjusted to read as text on `background`.
+ */
+export function brandPalette(primary: string, background: string): { surface: string; onSurface: string; asText: string } {
+	const onSurface = readableTextOn(primary);
+	const surface = contrastRatio(onSurface, primary) >= 4.5 ? normalizeHex(primary) : ensureContrast(primary, onSurface);
+	return { surface, onSurface, asText: ensureContrast(primary, background) };
+}

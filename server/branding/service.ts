@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { business } from '../db/schema.ts';
 import type { Branding } from '../../shared/schemas/branding.ts';
-import { ensureContrast, readableTextOn } from '../../shared/color.ts';
+import { brandPalette } from '../../shared/color.ts';
 
 /** The business row, created with neutral defaults the first time it is asked for. */
 export function getBusiness(db: Db, now = Date.now()) {
@@ -32,17 +32,18 @@ export function getBusiness(db: Db, now = Date.now()) {
 
 /** The public branding answer, with readable text colours computed from the brand colours. */
 export function brandingOf(row: ReturnType<typeof getBusiness>): Branding {
+	const palette = brandPalette(row.primaryColor, row.backgroundColor);
 	return {
 		name: row.name,
 		shortName: row.shortName,
 		tagline: row.tagline,
 		logoUrl: row.logoFile ? `/api/branding/logo/${row.logoFile}` : null,
 		colors: {
-			primary: row.primaryColor,
+			primary: palette.surface,
 			accent: row.accentColor,
 			background: row.backgroundColor,
-			onPrimary: readableTextOn(row.primaryColor),
-			primaryText: ensureContrast(row.primaryColor, row.backgroundColor)
+			onPrimary: palette.onSurface,
+			primaryText: palette.asText
 		},
 		phone: row.phone,
 		email: row.email,
