@@ -41,7 +41,8 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 				res: (res) => ({ statusCode: res.statusCode })
 			}
 		},
-		trustProxy: config.nodeEnv === 'production' ? 1 : false,
+		// Behind one reverse proxy in production, so request.ip is the customer's address.
+		trustProxy: config.nodeEnv === 'production' ? (_address: string, hop: number) => hop === 0 : false,
 		bodyLimit: 1024 * 1024,
 		routerOptions: { ignoreTrailingSlash: true }
 	});
