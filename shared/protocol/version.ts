@@ -3,5 +3,6 @@
  *
  * History:
  * 1 — health, branding, error bodies.
+ * 2 — sync: collection schemas, pull/push per collection, change stream (hello, changed, heartbeat, bye).
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
