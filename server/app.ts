@@ -7,6 +7,8 @@ import { brandingRoutes } from './branding/routes.ts';
 import { clientPlugin } from './http/client.ts';
 import { securityHeaders } from './http/security.ts';
 import { authGuard } from './auth/guard.ts';
+import { mailPlugin } from './mail/mailer.ts';
+import { authRoutes } from './auth/routes.ts';
 
 /** Things tests replace: the clock, mostly. */
 export interface AppDeps {
@@ -53,6 +55,8 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(securityHeaders);
 	await app.register(dbPlugin);
 	await app.register(authGuard);
+	await app.register(mailPlugin);
+	await app.register(authRoutes);
 	await app.register(healthRoutes);
 	await app.register(brandingRoutes);
 	await app.register(clientPlugin);
