@@ -7,6 +7,10 @@ import { brandingRoutes } from './branding/routes.ts';
 import { clientPlugin } from './http/client.ts';
 import { securityHeaders } from './http/security.ts';
 import { authGuard } from './auth/guard.ts';
+import { syncRoutes } from './sync/routes.ts';
+import { syncStream } from './sync/stream.ts';
+import { fileRoutes } from './files/routes.ts';
+import { staffThreadRoutes } from './staff/threads.ts';
 import { mailPlugin } from './mail/mailer.ts';
 import { authRoutes } from './auth/routes.ts';
 
@@ -59,6 +63,10 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(authRoutes);
 	await app.register(healthRoutes);
 	await app.register(brandingRoutes);
+	await app.register(syncRoutes);
+	await app.register(syncStream);
+	await app.register(fileRoutes);
+	await app.register(staffThreadRoutes);
 	await app.register(clientPlugin);
 	return app;
 }

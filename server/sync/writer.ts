@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { CollectionName } from '../../shared/protocol/collections.ts';
 import type { Db, OpenDatabase } from '../db/client.ts';
 import * as schema from '../db/schema.ts';
@@ -24,8 +24,17 @@ export interface WriteContext {
 	 * after commit, the devices that may see it are told. Use the returned value as the row's `seq`.
 	 */
 	touch(collection: CollectionName, customerId: string, id: string): number;
-	/** Gives an existing replicated row a new seq (e.g. an invoice whose payment changed). */
+	/**
+	 * Gives an existing replicated row a new seq (e.g. an invoice whose payment changed) and a new
+	 * `updatedAt` (see `version`), so devices re-pull it and see that it changed.
+	 */
 	bump(collection: CollectionName, customerId: string, id: string): number;
+	/**
+	 * The `updatedAt` to write on a replicated row that had `previous`: `max(now, previous + 1)`.
+	 * Devices use `updatedAt` as the row's version marker, so it must grow on every write even
+	 * when the clock stands still or steps back.
+	 */
+	version(previous: number | null | undefined): number;
 	/** Runs after the transaction commits (mail, webhooks); never inside it. */
 	afterCommit(fn: () => void): void;
 }
@@ -62,9 +71,13 @@ export class Writer {
 				bump: (collection, customerId, id) => {
 					const seq = ctx.touch(collection, customerId, id);
 					const table = COLLECTION_TABLES[collection];
-					tx.update(table).set({ seq, updatedAt: now }).where(eq(table.id, id)).run();
+					tx.update(table)
+						.set({ seq, updatedAt: sql`max(${now}, ${table.updatedAt} + 1)` })
+						.where(eq(table.id, id))
+						.run();
 					return seq;
 				},
+				version: (previous) => (previous === null || previous === undefined ? now : Math.max(now, previous + 1)),
 				afterCommit: (f) => after.push(f)
 			};
 			return fn(ctx);

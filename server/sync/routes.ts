@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { isCollectionName, type CollectionName } from '../../shared/protocol/collections.ts';
+import { pullQuerySchema, type PullResponse } from '../../shared/protocol/pull.ts';
+import { PUSH_ROWS_MAX } from '../../shared/protocol/push.ts';
+import { MESSAGE_BODY_MAX } from '../../shared/schemas/message.ts';
+import { customerOf } from '../auth/guard.ts';
+import type { Db } from '../db/client.ts';
+import { AppError, parseInput } from '../http/errors.ts';
+import { applyPush } from './push.ts';
+import { rowsAfter } from './rows.ts';
+import { serializeRows } from './serialize.ts';
+import { visibility } from './visibility.ts';
+import type { Principal } from '../auth/types.ts';
+
+function collectionParam(params: unknown): CollectionName {
+	const name = (params as { collection?: string }).collection ?? '';
+	if (!isCollectionName(name)) throw new AppError('NOT_FOUND', 'There is no such collection.', { field: 'collection' });
+	return name;
+}
+
+/** One page of a collection for a principal: rows after `after` in seq order, as wire documents. */
+export function pullPage<C extends CollectionName>(db: Db, principal: Principal, collection: C, after: number, limit: number): PullResponse<C> {
+	const view = visibility[collection](principal);
+	const rows = rowsAfter(db, collection, view.scope, after, limit);
+	const documents = serializeRows(db, collection, view, rows);
+	const last = rows.at(-1);
+	return { documents, checkpoint: { seq: last ? last.seq : after } };
+}
+
+// Room for a full batch of the longest messages (each character up to 4 bytes in UTF-8, and JSON escaping).
+const PUSH_BODY_LIMIT = Math.max(1024 * 1024, PUSH_ROWS_MAX * (MESSAGE_BODY_MAX * 6 + 4096));
+
+const plugin: FastifyPluginAsync = async (app) => {
+	app.get('/api/sync/:collection/pull', { config: { access: 'customer' } }, async (request, reply) => {
+		const collection = collectionParam(request.params);
+		const { after, limit } = parseInput(pullQuerySchema, request.query);
+		reply.header('Cache-Control', 'no-store');
+		return pullPage(app.store.db, customerOf(request.principal), collection, after, limit);
+	});
+
+	app.post('/api/sync/:collection/push', { config: { access: 'customer' }, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
+		const collection = collectionParam(request.params);
+		reply.header('Cache-Control', 'no-store');
+		return applyPush(app.writer, customerOf(request.principal), collection, request.body);
+	});
+};
+
+/** Pull and push per collection for customer devices (RxDB's replication protocol). */
+export const syncRoutes = fp(plugin, { name: 'porchlight-sync-routes', dependencies: ['porchlight-db', 'porchlight-auth-guard'] });

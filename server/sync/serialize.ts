@@ -1,0 +1,203 @@
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { CollectionName } from '../../shared/protocol/collections.ts';
+import { tombstoneOf, type DocTypes, type SyncDoc } from '../../shared/schemas/index.ts';
+import type { Db } from '../db/client.ts';
+import { invoiceLineItems, paymentMethods, payments, resources, serviceAddresses } from '../db/schema.ts';
+import type { CollectionRows, View } from './visibility.ts';
+
+type Serializer<C extends CollectionName> = (db: Db, rows: CollectionRows[C][]) => DocTypes[C][];
+
+function byKey<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
+	const map = new Map<K, T[]>();
+	for (const item of items) {
+		const k = key(item);
+		const list = map.get(k);
+		if (list) list.push(item);
+		else map.set(k, [item]);
+	}
+	return map;
+}
+
+const profile: Serializer<'profile'> = (db, rows) => {
+	const ids = rows.map((r) => r.id);
+	const addresses = byKey(
+		db
+			.select()
+			.from(serviceAddresses)
+			.where(and(inArray(serviceAddresses.customerId, ids), eq(serviceAddresses.deleted, false)))
+			.orderBy(asc(serviceAddresses.createdAt), asc(serviceAddresses.id))
+			.all(),
+		(a) => a.customerId
+	);
+	const methodIds = rows.map((r) => r.autopayMethodId).filter((m): m is string => !!m);
+	const methods = new Map(
+		methodIds.length === 0
+			? []
+			: db
+					.select({ id: paymentMethods.id, label: paymentMethods.label })
+					.from(paymentMethods)
+					.where(and(inArray(paymentMethods.id, methodIds), isNull(paymentMethods.detachedAt)))
+					.all()
+					.map((m) => [m.id, m.label] as const)
+	);
+	return rows.map((r) => ({
+		id: r.id,
+		name: r.name,
+		email: r.email,
+		phone: r.phone,
+		billing: {
+			name: r.billingName,
+			email: r.billingEmail,
+			line1: r.billingLine1,
+			line2: r.billingLine2,
+			city: r.billingCity,
+			region: r.billingRegion,
+			postalCode: r.billingPostalCode,
+			country: r.billingCountry
+		},
+		addresses: (addresses.get(r.id) ?? []).map((a) => ({
+			id: a.id,
+			label: a.label,
+			line1: a.line1,
+			line2: a.line2,
+			city: a.city,
+			region: a.region,
+			postalCode: a.postalCode,
+			country: a.country,
+			lat: a.lat,
+			lng: a.lng
+		})),
+		autopay: { enabled: r.autopay, methodLabel: (r.autopayMethodId && methods.get(r.autopayMethodId)) || null },
+		updatedAt: r.updatedAt
+	}));
+};
+
+const invoices: Serializer<'invoices'> = (db, rows) => {
+	const ids = rows.map((r) => r.id);
+	const lines = byKey(
+		db.select().from(invoiceLineItems).where(inArray(invoiceLineItems.invoiceId, ids)).orderBy(asc(invoiceLineItems.position), asc(invoiceLineItems.id)).all(),
+		(l) => l.invoiceId
+	);
+	const paid = byKey(db.select().from(payments).where(inArray(payments.invoiceId, ids)).orderBy(asc(payments.createdAt), asc(payments.id)).all(), (p) => p.invoiceId);
+	return rows.map((r) => ({
+		id: r.id,
+		number: r.number,
+		title: r.title,
+		period: r.period,
+		// Drafts never get here (they travel as tombstones); the cast keeps the wire enum honest.
+		status: r.status as DocTypes['invoices']['status'],
+		currency: r.currency,
+		subtotal: r.subtotal,
+		taxRateBp: r.taxRateBp,
+		tax: r.tax,
+		total: r.total,
+		amountPaid: r.amountPaid,
+		amountDue: r.status === 'void' || r.status === 'paid' ? 0 : Math.max(0, r.total - r.amountPaid),
+		issuedAt: r.issuedAt,
+		dueDate: r.dueDate,
+		paidAt: r.paidAt,
+		voidedAt: r.voidedAt,
+		notes: r.notes,
+		lineItems: (lines.get(r.id) ?? []).map((l) => ({
+			id: l.id,
+			description: l.description,
+			quantityMilli: l.quantityMilli,
+			unitAmount: l.unitAmount,
+			amount: l.amount
+		})),
+		payments: (paid.get(r.id) ?? []).map((p) => ({
+			id: p.id,
+			amount: p.amount,
+			currency: p.currency,
+			method: p.method,
+			methodLabel: p.methodLabel,
+			status: p.status,
+			createdAt: p.createdAt,
+			settledAt: p.settledAt,
+			receiptNumber: p.receiptNumber
+		})),
+		updatedAt: r.updatedAt
+	}));
+};
+
+const documents: Serializer<'documents'> = (_db, rows) =>
+	rows.map((r) => ({
+		id: r.id,
+		kind: r.kind,
+		title: r.title,
+		fileName: r.fileName,
+		mime: r.mime,
+		size: r.size,
+		sha256: r.fileSha256,
+		signerName: r.signerName,
+		signedAt: r.signedAt,
+		createdAt: r.createdAt,
+		updatedAt: r.updatedAt
+	}));
+
+const messages: Serializer<'messages'> = (_db, rows) =>
+	rows.map((r) => ({
+		id: r.id,
+		authorKind: r.authorKind,
+		authorName: r.authorName,
+		body: r.body,
+		attachments: (r.attachments ?? []).map((a) => ({
+			id: a.id,
+			name: a.name,
+			mime: a.mime,
+			size: a.size,
+			width: a.width ?? null,
+			height: a.height ?? null,
+			fileSha256: a.fileSha256
+		})),
+		sentAt: r.sentAt,
+		createdAt: r.createdAt,
+		updatedAt: r.updatedAt
+	}));
+
+const appointments: Serializer<'appointments'> = (db, rows) => {
+	const resourceIds = [...new Set(rows.map((r) => r.resourceId).filter((id): id is string => !!id))];
+	const names = new Map(
+		resourceIds.length === 0
+			? []
+			: db
+					.select({ id: resources.id, name: resources.name })
+					.from(resources)
+					.where(inArray(resources.id, resourceIds))
+					.all()
+					.map((r) => [r.id, r.name] as const)
+	);
+	return rows.map((r) => ({
+		id: r.id,
+		serviceTypeId: r.serviceTypeId,
+		title: r.title,
+		addressId: r.addressId,
+		resourceName: (r.resourceId && names.get(r.resourceId)) || null,
+		status: r.status,
+		startsAt: r.startsAt,
+		endsAt: r.endsAt,
+		preferredDate: r.preferredDate,
+		preferredWindow: r.preferredWindow,
+		proposals: (r.proposals ?? []).map((p) => ({ startsAt: p.startsAt, endsAt: p.endsAt })),
+		notes: r.notes,
+		createdAt: r.createdAt,
+		updatedAt: r.updatedAt
+	}));
+};
+
+const SERIALIZERS: { [C in CollectionName]: Serializer<C> } = { profile, invoices, documents, messages, appointments };
+
+/**
+ * Turns stored rows into wire documents for one principal: rows the view shows in full (with
+ * their children embedded), every other row as a content-free tombstone. Children are loaded
+ * in one query per kind for the whole batch.
+ */
+export function serializeRows<C extends CollectionName>(db: Db, collection: C, view: View<C>, rows: CollectionRows[C][]): SyncDoc<C>[] {
+	const shown = rows.filter((r) => view.shows(r));
+	const docs = shown.length === 0 ? [] : (SERIALIZERS[collection] as Serializer<C>)(db, shown);
+	const byId = new Map(docs.map((d) => [d.id, d]));
+	return rows.map((r) => {
+		const doc = byId.get(r.id);
+		return doc ? ({ ...doc, _deleted: false } as SyncDoc<C>) : tombstoneOf(collection, r.id, r.updatedAt);
+	});
+}
