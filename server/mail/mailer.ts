@@ -46,6 +46,7 @@ export class Mailer {
 	readonly outboxDir: string;
 	#transport: Transporter;
 	#pending = new Set<Promise<unknown>>();
+	#closed = false;
 	#options: MailerOptions;
 
 	constructor(options: MailerOptions) {
@@ -62,6 +63,8 @@ export class Mailer {
 
 	/** Sends one message. Rejects when delivery fails; callers that send after replying log it. */
 	send(mail: OutgoingMail): Promise<SentMail> {
+		// After close the data directory may be gone; writing would recreate it.
+		if (this.#closed) return Promise.reject(new Error('the mailer is closed'));
 		const done = this.#send(mail);
 		this.#pending.add(done);
 		const forget = () => this.#pending.delete(done);
@@ -85,6 +88,7 @@ export class Mailer {
 
 	/** Waits for messages still being sent, then closes the SMTP connection. */
 	async close(): Promise<void> {
+		this.#closed = true;
 		await Promise.allSettled([...this.#pending]);
 		this.#transport.close();
 	}
