@@ -4,5 +4,6 @@
  * History:
  * 1 — health, branding, error bodies.
  * 2 — sync: collection schemas, pull/push per collection, change stream (hello, changed, heartbeat, bye).
+ * 3 — auth: start, verify-code, redeem-link, session, sign-out, sign-out-everywhere, devices, staff revoke-sessions.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
