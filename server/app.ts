@@ -4,6 +4,7 @@ import { installErrorHandler } from './http/errors.ts';
 import { dbPlugin } from './db/plugin.ts';
 import { healthRoutes } from './health/routes.ts';
 import { brandingRoutes } from './branding/routes.ts';
+import { manifestRoutes } from './branding/manifest.ts';
 import { clientPlugin } from './http/client.ts';
 import { securityHeaders } from './http/security.ts';
 import { authGuard } from './auth/guard.ts';
@@ -63,6 +64,7 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(authRoutes);
 	await app.register(healthRoutes);
 	await app.register(brandingRoutes);
+	await app.register(manifestRoutes);
 	await app.register(syncRoutes);
 	await app.register(syncStream);
 	await app.register(fileRoutes);
