@@ -9,7 +9,7 @@ import { clientPlugin } from './http/client.ts';
 import { securityHeaders } from './http/security.ts';
 import { authGuard } from './auth/guard.ts';
 import { syncRoutes } from './sync/routes.ts';
-import { syncStream } from './sync/stream.ts';
+import { syncStream, type StreamOptions } from './sync/stream.ts';
 import { fileRoutes } from './files/routes.ts';
 import { staffThreadRoutes } from './staff/threads.ts';
 import { mailPlugin } from './mail/mailer.ts';
@@ -19,6 +19,8 @@ import { authRoutes } from './auth/routes.ts';
 export interface AppDeps {
 	/** Milliseconds since the epoch. */
 	clock: () => number;
+	/** Sync stream timings (heartbeat, session re-check), shortened in tests. */
+	stream: StreamOptions;
 }
 
 declare module 'fastify' {
@@ -66,7 +68,7 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(brandingRoutes);
 	await app.register(manifestRoutes);
 	await app.register(syncRoutes);
-	await app.register(syncStream);
+	await app.register(syncStream, deps.stream ?? {});
 	await app.register(fileRoutes);
 	await app.register(staffThreadRoutes);
 	await app.register(clientPlugin);

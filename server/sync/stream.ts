@@ -155,6 +155,13 @@ const plugin: FastifyPluginAsync<StreamOptions> = async (app, opts) => {
 
 	await app.register(websocket, { options: { maxPayload: 4096 } });
 
+	// An upgrade refused by an earlier onRequest hook (the auth guard: 401/403) never reaches
+	// @fastify/websocket's own hook, which would otherwise close the socket after the error reply;
+	// without this the connection lingers half-open. Upgraded sockets are hijacked and never get here.
+	app.addHook('onResponse', async (request) => {
+		if (request.headers.upgrade?.toLowerCase() === 'websocket') request.raw.socket?.destroy();
+	});
+
 	app.decorate('syncStream', { connections: () => all.size });
 
 	app.get(

@@ -289,7 +289,12 @@ export function openStream(server: TestServer, cookie: string, opts: { origin?: 
 	});
 	const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 	return new Promise((resolve, reject) => {
-		ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`stream refused: ${res.statusCode}`), { statusCode: res.statusCode })));
+		ws.once('unexpected-response', (req, res) => {
+			// ws leaves a refused upgrade's connection open for whoever listens here: close it.
+			req.destroy();
+			res.destroy();
+			reject(Object.assign(new Error(`stream refused: ${res.statusCode}`), { statusCode: res.statusCode }));
+		});
 		ws.once('error', reject);
 		ws.once('open', () =>
 			resolve({
