@@ -1,6 +1,6 @@
 import { goto } from '$app/navigation';
 import { fetchSession, postSignOut, type SessionInfo } from '$lib/api/auth';
-import { OfflineError } from '$lib/api/http';
+import { ApiError, OfflineError } from '$lib/api/http';
 import { readJson, removeKey, writeJson } from './storage';
 
 const CACHE_KEY = 'porchlight.session';
@@ -76,8 +76,8 @@ class SessionState {
 		try {
 			if (readJson<boolean>(PENDING_SIGN_OUT_KEY)) {
 				await postSignOut().catch((err) => {
-					if (err instanceof OfflineError) throw err;
-					// Any answer (204, 401 already gone) means the server side is done.
+					// 401: the session is already gone. Anything else: try again next start.
+					if (!(err instanceof ApiError && err.status === 401)) throw err;
 				});
 				removeKey(PENDING_SIGN_OUT_KEY);
 			}
@@ -109,13 +109,16 @@ class SessionState {
 
 	/**
 	 * Signs out: revokes the session on the server, clears this device's state and goes to `/`.
-	 * Offline, the device is cleared at once and the server is told on the next online start.
+	 * If the server cannot be reached, the device is cleared at once and the server is told on
+	 * the next start that reaches it.
 	 */
 	async signOut(): Promise<void> {
 		try {
 			await postSignOut();
 		} catch (err) {
-			if (err instanceof OfflineError) writeJson(PENDING_SIGN_OUT_KEY, true);
+			// Unless the server says the session is already gone, it may still be live: the
+			// cookie would sign this device back in, so finish the sign-out on the next start.
+			if (!(err instanceof ApiError && err.status === 401)) writeJson(PENDING_SIGN_OUT_KEY, true);
 		}
 		await this.#clear('signOut');
 		await goto('/', { replaceState: true });
