@@ -1,11 +1,44 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [
+		sveltekit(),
+		SvelteKitPWA({
+			// Our own worker (client/service-worker.ts, compiled by SvelteKit) so document files get
+			// their own cache and eviction policy; Workbox injects the precache list into it.
+			strategies: 'injectManifest',
+			srcDir: 'client',
+			// Emitted as build/sw.js, the name the server serves with no-cache.
+			filename: 'sw.js',
+			// The server generates /manifest.webmanifest from the live branding.
+			manifest: false,
+			// Registered from the app through virtual:pwa-register (see client/lib/pwa).
+			injectRegister: false,
+			registerType: 'prompt',
+			kit: {
+				adapterFallback: '200.html',
+				// Precache 200.html (written by the adapter after this plugin runs) as the shell
+				// for every deep link.
+				spa: true,
+				trailingSlash: 'never'
+			},
+			injectManifest: {
+				globPatterns: ['client/**/*.{js,css,svg,png,ico,woff2,webmanifest}', 'prerendered/**/*.html'],
+				// Server-generated and per-user responses are never part of the build's precache.
+				globIgnores: ['**/manifest.webmanifest', '**/service-worker.js', '**/sw.js', '**/workbox-*.js'],
+				maximumFileSizeToCacheInBytes: 3 * 1024 * 1024
+			},
+			devOptions: { enabled: false }
+		})
+	],
 	server: {
 		proxy: {
-			'/api': { target: 'http://localhost:3000', ws: true }
+			'/api': { target: 'http://localhost:3000', ws: true },
+			'/manifest.webmanifest': 'http://localhost:3000',
+			'/icons': 'http://localhost:3000',
+			'/apple-touch-icon.png': 'http://localhost:3000'
 		}
 	},
 	build: { target: 'es2022' }
