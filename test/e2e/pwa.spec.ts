@@ -233,6 +233,77 @@ test('document files: stored after sync they open offline; storage pressure evic
 	expect(await page.evaluate(() => caches.has('porchlight-files'))).toBe(false);
 });
 
+test('signed in: persistent storage is asked for, the install prompt is offered as "Install app", iOS Safari gets a one-time Add to Home Screen hint', async () => {
+	const user = await signIn(server, demoAccounts().customer);
+	const [name, value] = user.cookie.split(/=(.*)/s);
+	await browser.context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+
+	const p = await browser.context.newPage();
+	await p.addInitScript(() => {
+		const w = window as unknown as { persistCalls: number };
+		w.persistCalls = 0;
+		StorageManager.prototype.persisted = async () => false;
+		StorageManager.prototype.persist = async () => (w.persistCalls++, true);
+		// Only the synthetic prompts below: a real one would open a dialog nobody answers.
+		window.addEventListener('beforeinstallprompt', (e) => e.isTrusted && e.stopImmediatePropagation(), true);
+	});
+	const offerInstall = (outcome: 'accepted' | 'dismissed') =>
+		p.evaluate((outcome) => {
+			const e = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+				prompt: async () => {
+					(window as unknown as { prompted: number }).prompted = ((window as unknown as { prompted?: number }).prompted ?? 0) + 1;
+				},
+				userChoice: Promise.resolve({ outcome, platform: 'web' })
+			});
+			window.dispatchEvent(e);
+			return e.defaultPrevented;
+		}, outcome);
+
+	await p.goto(server.url + '/');
+	await p.getByRole('navigation', { name: 'Main' }).waitFor();
+	await p.waitForFunction(() => (window as unknown as { persistCalls: number }).persistCalls === 1);
+
+	// The browser's own mini-infobar is held back (preventDefault) and our banner offers it.
+	expect(await offerInstall('accepted')).toBe(true);
+	const install = p.getByRole('button', { name: 'Install app' });
+	await install.waitFor();
+	await install.click();
+	await p.waitForFunction(() => (window as unknown as { prompted?: number }).prompted === 1);
+	await install.waitFor({ state: 'detached' });
+
+	// "Not now" puts it off, also after a reload.
+	await p.reload();
+	await p.getByRole('navigation', { name: 'Main' }).waitFor();
+	await offerInstall('dismissed');
+	await install.waitFor();
+	await p.getByRole('button', { name: 'Not now' }).click();
+	await install.waitFor({ state: 'detached' });
+	await p.reload();
+	await p.getByRole('navigation', { name: 'Main' }).waitFor();
+	await offerInstall('dismissed');
+	await p.waitForTimeout(300);
+	expect(await install.count()).toBe(0);
+	await p.close();
+
+	// iOS Safari has no install prompt: a hint, shown once.
+	const ios = await browser.context.newPage();
+	await ios.addInitScript(() => {
+		Object.defineProperty(navigator, 'userAgent', {
+			get: () => 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
+		});
+	});
+	await ios.goto(server.url + '/');
+	const hint = ios.getByRole('region', { name: 'Add to Home Screen' });
+	await hint.waitFor();
+	expect(await hint.textContent()).toMatch(/Tap\s+then Add to Home Screen/);
+	await ios.getByRole('button', { name: 'Got it' }).click();
+	await hint.waitFor({ state: 'detached' });
+	await ios.reload();
+	await ios.getByRole('navigation', { name: 'Main' }).waitFor();
+	expect(await hint.count()).toBe(0);
+	await ios.close();
+});
+
 test('a new release shows "A new version is ready", and Reload switches to it', async () => {
 	await page.goto(server.url + '/');
 	await page.getByRole('heading', { level: 1 }).waitFor();
