@@ -14,6 +14,8 @@ import { fileRoutes } from './files/routes.ts';
 import { staffThreadRoutes } from './staff/threads.ts';
 import { mailPlugin } from './mail/mailer.ts';
 import { authRoutes } from './auth/routes.ts';
+import { invoiceRoutes } from './invoices/routes.ts';
+import { accountRoutes } from './account/routes.ts';
 
 /** Things tests replace: the clock, mostly. */
 export interface AppDeps {
@@ -71,6 +73,8 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(syncStream, deps.stream ?? {});
 	await app.register(fileRoutes);
 	await app.register(staffThreadRoutes);
+	await app.register(invoiceRoutes);
+	await app.register(accountRoutes);
 	await app.register(clientPlugin);
 	return app;
 }
