@@ -96,6 +96,13 @@ test('the service worker installs, controls the page, and Chromium reports no in
 	expect(precached).toContain('/200.html');
 	expect(precached).toContain('/');
 	expect(precached.some((u) => u.startsWith('/_app/immutable/entry/'))).toBe(true);
+
+	// The worker is revalidated on every load (so releases reach devices), and the build carries
+	// no manifest of its own to shadow the server's.
+	const swRes = await fetch(`${server.url}/sw.js`);
+	expect(swRes.headers.get('cache-control')).toBe('no-cache');
+	expect(swRes.headers.get('content-type')).toMatch(/javascript/);
+	expect(fs.existsSync(path.join(clientDir, 'manifest.webmanifest'))).toBe(false);
 });
 
 test('offline, a reload still opens the app shell with the landing page, and an offline notice', async () => {
