@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { printSignInHelp } from './db/seed.ts';
+import { demoAccounts, printSignInHelp } from './db/seed.ts';
+import { createSignInLink } from './auth/sign-in.ts';
 
 async function main() {
 	let config;
@@ -41,7 +42,14 @@ async function main() {
 	}
 	const shown = config.publicUrl;
 	console.log(`\n  Porchlight is running at ${shown}\n`);
-	if (config.nodeEnv !== 'production') await printSignInHelp(app);
+	if (config.nodeEnv !== 'production') {
+		await printSignInHelp(app);
+		// A ready link for the demo customer, so the first look needs no mailbox at all.
+		const link = await createSignInLink(app, demoAccounts().customer, 'customer');
+		if (link) console.log(`  Or open this one-time sign-in link (valid for 10 minutes):
+  ${link}
+`);
+	}
 }
 
 main().catch((err) => {
