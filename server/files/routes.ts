@@ -8,9 +8,6 @@ import { rowById } from '../sync/rows.ts';
 import { visibility } from '../sync/visibility.ts';
 import { filePath } from './store.ts';
 
-/** How long a browser may reuse a downloaded file before revalidating (its ETag makes that cheap). */
-export const FILE_MAX_AGE_SECONDS = 300;
-
 /** Types a browser may render in place; anything else (HTML, SVG…) is always a download, so a file can never run script on our origin. */
 const INLINE_SAFE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain']);
 
@@ -44,7 +41,9 @@ const plugin: FastifyPluginAsync = async (app) => {
 		}
 		const etag = `"${doc.fileSha256}"`;
 		reply.header('ETag', etag);
-		reply.header('Cache-Control', `private, max-age=${FILE_MAX_AGE_SECONDS}`);
+		// Revalidated on every use (the ETag keeps that cheap), so after sign-out or a revocation the
+		// browser's HTTP cache never hands the file out again without the server's say.
+		reply.header('Cache-Control', 'private, no-cache');
 		reply.header('X-Content-Type-Options', 'nosniff');
 		const ifNoneMatch = request.headers['if-none-match'];
 		if (typeof ifNoneMatch === 'string' && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
