@@ -1,0 +1,44 @@
+import type { MangoQuery } from 'rxdb';
+import { MESSAGE_BODY_MAX, type Message } from '../../../shared/schemas/message.ts';
+import type { PorchlightDatabase } from './database.ts';
+
+/** Where one of the customer's own messages is: on the device only, at the office, or refused. */
+export type MessageDelivery = 'pending' | 'sent' | 'failed';
+
+/** The body as it will be sent, or a sentence saying why it cannot be. */
+export function checkMessageBody(body: string): { ok: true; body: string } | { ok: false; error: string } {
+	const trimmed = body.trim();
+	if (trimmed === '') return { ok: false, error: 'Write a message first.' };
+	if (trimmed.length > MESSAGE_BODY_MAX) return { ok: false, error: `A message can be at most ${MESSAGE_BODY_MAX} characters (this one has ${trimmed.length}).` };
+	return { ok: true, body: trimmed };
+}
+
+/**
+ * A new customer message as the device writes it: its own id, the device's send time, and the
+ * server-owned fields (author name, createdAt, updatedAt) left empty for the server to fill in.
+ * createdAt stays 0 until the server's copy comes back, which is what marks it sent.
+ */
+export function newCustomerMessage(body: string, sentAt: number, id: string = crypto.randomUUID()): Message {
+	const checked = checkMessageBody(body);
+	if (!checked.ok) throw new Error(checked.error);
+	return { id, authorKind: 'customer', authorName: '', body: checked.body, attachments: [], sentAt, createdAt: 0, updatedAt: 0 };
+}
+
+/** Writes a message into the local outbox; the replication sends it when it can (also after a restart). */
+export async function sendMessage(db: PorchlightDatabase, body: string, options: { now?: number; id?: string } = {}): Promise<Message> {
+	const message = newCustomerMessage(body, options.now ?? Date.now(), options.id);
+	await db.messages.insert(message);
+	return message;
+}
+
+/** The whole conversation, oldest first. */
+export function threadQuery(db: PorchlightDatabase) {
+	return db.messages.find({ selector: {}, sort: [{ sentAt: 'asc' }, { id: 'asc' }] } as MangoQuery<Message>);
+}
+
+/** Delivery state of a message the customer wrote (null for the office's and system messages). */
+export function deliveryOf(message: Pick<Message, 'id' | 'authorKind' | 'createdAt'>, failedIds: ReadonlySet<string>): MessageDelivery | null {
+	if (message.authorKind !== 'customer') return null;
+	if (failedIds.has(message.id)) return 'failed';
+	return message.createdAt > 0 ? 'sent' : 'pending';
+}
