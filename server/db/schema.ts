@@ -269,6 +269,15 @@ export const payments = sqliteTable(
 		failureMessage: text('failure_message'),
 		offSession: integer('off_session', { mode: 'boolean' }).notNull().default(false),
 		receiptNumber: text('receipt_number'),
+		/**
+		 * 1, 2, 3… per invoice for provider payments: part of the provider's idempotency key, so a
+		 * retried or restarted request reaches the same provider object. Null for manual payments.
+		 */
+		attempt: integer('attempt'),
+		/** The saved method this attempt was made with (one-tap or autopay), if any. */
+		paymentMethodId: text('payment_method_id'),
+		/** Refunded so far; only ever grows, so refund events apply in any order. */
+		amountRefunded: integer('amount_refunded').notNull().default(0),
 		createdAt: integer('created_at').notNull(),
 		updatedAt: integer('updated_at').notNull(),
 		settledAt: integer('settled_at')
@@ -276,7 +285,8 @@ export const payments = sqliteTable(
 	(t) => [
 		index('payments_invoice').on(t.invoiceId),
 		index('payments_customer').on(t.customerId),
-		uniqueIndex('payments_provider_ref').on(t.providerRef)
+		uniqueIndex('payments_provider_ref').on(t.providerRef),
+		uniqueIndex('payments_invoice_attempt').on(t.invoiceId, t.attempt)
 	]
 );
 
@@ -297,7 +307,7 @@ export const paymentMethods = sqliteTable(
 		createdAt: integer('created_at').notNull(),
 		detachedAt: integer('detached_at')
 	},
-	(t) => [index('payment_methods_customer').on(t.customerId)]
+	(t) => [index('payment_methods_customer').on(t.customerId), uniqueIndex('payment_methods_provider_ref').on(t.providerRef)]
 );
 
 /** Provider webhook events already applied: each event id is applied once. */
