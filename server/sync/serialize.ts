@@ -3,6 +3,7 @@ import type { CollectionName } from '../../shared/protocol/collections.ts';
 import { tombstoneOf, type DocTypes, type SyncDoc } from '../../shared/schemas/index.ts';
 import type { Db } from '../db/client.ts';
 import { invoiceLineItems, paymentMethods, payments, resources, serviceAddresses } from '../db/schema.ts';
+import { rowsWhereIn } from './rows.ts';
 import type { CollectionRows, View } from './visibility.ts';
 
 type Serializer<C extends CollectionName> = (db: Db, rows: CollectionRows[C][]) => DocTypes[C][];
@@ -74,11 +75,8 @@ const profile: Serializer<'profile'> = (db, rows) => {
 
 const invoices: Serializer<'invoices'> = (db, rows) => {
 	const ids = rows.map((r) => r.id);
-	const lines = byKey(
-		db.select().from(invoiceLineItems).where(inArray(invoiceLineItems.invoiceId, ids)).orderBy(asc(invoiceLineItems.position), asc(invoiceLineItems.id)).all(),
-		(l) => l.invoiceId
-	);
-	const paid = byKey(db.select().from(payments).where(inArray(payments.invoiceId, ids)).orderBy(asc(payments.createdAt), asc(payments.id)).all(), (p) => p.invoiceId);
+	const lines = byKey(rowsWhereIn(db, invoiceLineItems, invoiceLineItems.invoiceId, ids, [invoiceLineItems.position, invoiceLineItems.id]), (l) => l.invoiceId);
+	const paid = byKey(rowsWhereIn(db, payments, payments.invoiceId, ids, [payments.createdAt, payments.id]), (p) => p.invoiceId);
 	return rows.map((r) => ({
 		id: r.id,
 		number: r.number,
