@@ -486,16 +486,21 @@ export const auditLog = sqliteTable(
 );
 
 /** A key another system uses to call `/api/v1`. Stored as its SHA-256; shown once. */
-export const apiKeys = sqliteTable('api_keys', {
-	id: text('id').primaryKey(),
-	name: text('name').notNull(),
-	prefix: text('prefix').notNull(),
-	keyHash: text('key_hash').notNull(),
-	createdBy: text('created_by').references(() => staffUsers.id),
-	createdAt: integer('created_at').notNull(),
-	lastUsedAt: integer('last_used_at'),
-	revokedAt: integer('revoked_at')
-});
+export const apiKeys = sqliteTable(
+	'api_keys',
+	{
+		id: text('id').primaryKey(),
+		name: text('name').notNull(),
+		prefix: text('prefix').notNull(),
+		keyHash: text('key_hash').notNull(),
+		createdBy: text('created_by').references(() => staffUsers.id),
+		createdAt: integer('created_at').notNull(),
+		lastUsedAt: integer('last_used_at'),
+		revokedAt: integer('revoked_at')
+	},
+	// Keys are found by their hash on every integration request.
+	(t) => [uniqueIndex('api_keys_key_hash').on(t.keyHash)]
+);
 
 /** Where outgoing webhooks go, and the secret that signs them. */
 export const webhookEndpoints = sqliteTable('webhook_endpoints', {
@@ -518,10 +523,12 @@ export const webhookDeliveries = sqliteTable(
 		attempts: integer('attempts').notNull().default(0),
 		nextAttemptAt: integer('next_attempt_at').notNull(),
 		deliveredAt: integer('delivered_at'),
+		/** Set when the dispatcher gave up after its last attempt. */
+		failedAt: integer('failed_at'),
 		lastError: text('last_error'),
 		createdAt: integer('created_at').notNull()
 	},
-	(t) => [index('webhook_deliveries_due').on(t.deliveredAt, t.nextAttemptAt)]
+	(t) => [index('webhook_deliveries_due').on(t.deliveredAt, t.nextAttemptAt), index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt)]
 );
 
 /** Jobs the in-process scheduler runs (autopay charges, reminders); they survive restarts. */
