@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
 	GONE: 410,
 	PAYLOAD_TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
+	/** The address is outside the business's service area (`details.messageOffice`: offer a message instead). */
+	OUTSIDE_SERVICE_AREA: 422,
 	RATE_LIMITED: 429,
 	INTERNAL: 500,
 	UNAVAILABLE: 503
