@@ -16,6 +16,7 @@ import { mailPlugin } from './mail/mailer.ts';
 import { authRoutes } from './auth/routes.ts';
 import { invoiceRoutes } from './invoices/routes.ts';
 import { accountRoutes } from './account/routes.ts';
+import { bookingPlugin, type BookingOptions } from './booking/plugin.ts';
 
 /** Things tests replace: the clock, mostly. */
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
 	clock: () => number;
 	/** Sync stream timings (heartbeat, session re-check), shortened in tests. */
 	stream: StreamOptions;
+	/** Booking's scheduler interval and guest hold length, shortened in tests. */
+	booking: BookingOptions;
 }
 
 declare module 'fastify' {
@@ -75,6 +78,7 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(staffThreadRoutes);
 	await app.register(invoiceRoutes);
 	await app.register(accountRoutes);
+	await app.register(bookingPlugin, deps.booking ?? {});
 	await app.register(clientPlugin);
 	return app;
 }
