@@ -130,6 +130,7 @@ export function acceptProposal(app: FastifyInstance, principal: CustomerPrincipa
 		if (row.status !== 'proposed') throw new AppError('CONFLICT', 'There are no proposed times to accept on this appointment.', { details: { reason: 'status', status: row.status } });
 		const proposal = (row.proposals ?? []).find((p) => p.startsAt === startsAt);
 		if (!proposal) throw new AppError('VALIDATION', 'startsAt: is not one of the proposed times', { field: 'startsAt' });
+		if (startsAt <= w.now) throw new AppError('CONFLICT', 'That proposed time has passed.', { field: 'startsAt', details: { reason: 'past' } });
 		const calendar = new BookingCalendar(w.db, w.now, { appointmentId: row.id });
 		const service = row.serviceTypeId ? calendar.service(row.serviceTypeId) : undefined;
 		let resourceId = proposal.resourceId;
@@ -143,7 +144,6 @@ export function acceptProposal(app: FastifyInstance, principal: CustomerPrincipa
 				resourceId = other.id;
 			}
 		}
-		if (startsAt <= w.now) throw new AppError('CONFLICT', 'That proposed time has passed.', { field: 'startsAt', details: { reason: 'past' } });
 		return updateAppointment(w, row, { status: 'confirmed', startsAt, endsAt, resourceId, proposals: [], reminderSentAt: null });
 	});
 }
