@@ -16,6 +16,8 @@ import { mailPlugin } from './mail/mailer.ts';
 import { authRoutes } from './auth/routes.ts';
 import { invoiceRoutes } from './invoices/routes.ts';
 import { accountRoutes } from './account/routes.ts';
+import { paymentsPlugin, type PaymentsOptions } from './payments/plugin.ts';
+import type { StripeApi } from './payments/stripe-provider.ts';
 import { bookingPlugin, type BookingOptions } from './booking/plugin.ts';
 
 /** Things tests replace: the clock, mostly. */
@@ -24,6 +26,10 @@ export interface AppDeps {
 	clock: () => number;
 	/** Sync stream timings (heartbeat, session re-check), shortened in tests. */
 	stream: StreamOptions;
+	/** Where stripe-node sends requests (host/port/protocol); tests point it at the fake Stripe. */
+	stripeApi?: StripeApi;
+	/** Payment scheduler interval, demo settlement delay, webhook tolerance; shortened in tests. */
+	payments: Omit<PaymentsOptions, 'stripeApi'>;
 	/** Booking's scheduler interval and guest hold length, shortened in tests. */
 	booking: BookingOptions;
 }
@@ -78,6 +84,7 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(staffThreadRoutes);
 	await app.register(invoiceRoutes);
 	await app.register(accountRoutes);
+	await app.register(paymentsPlugin, { ...deps.payments, stripeApi: deps.stripeApi });
 	await app.register(bookingPlugin, deps.booking ?? {});
 	await app.register(clientPlugin);
 	return app;
