@@ -15,6 +15,7 @@ import {
 } from '../../shared/booking/slots.ts';
 import type { ServiceArea } from '../../shared/booking/service-area.ts';
 import { SLOT_MINUTES } from '../../shared/protocol/booking.ts';
+import { SIGN_IN_MAX_CODE_TRIES } from '../../shared/protocol/auth.ts';
 import { addDays, localDateOf, zonedTimeToUtc, type LocalDate } from '../../shared/time.ts';
 
 const DAY = 86_400_000;
@@ -178,7 +179,15 @@ export class BookingCalendar {
 		for (const h of db
 			.select({ payload: loginAttempts.payload })
 			.from(loginAttempts)
-			.where(and(eq(loginAttempts.purpose, 'guest_booking'), isNull(loginAttempts.consumedAt), gt(loginAttempts.expiresAt, now)))
+			// A hold ends when it is confirmed, expires, or has used up its code tries.
+			.where(
+				and(
+					eq(loginAttempts.purpose, 'guest_booking'),
+					isNull(loginAttempts.consumedAt),
+					gt(loginAttempts.expiresAt, now),
+					lt(loginAttempts.failedCodes, SIGN_IN_MAX_CODE_TRIES)
+				)
+			)
 			.all()) {
 			const p = h.payload as GuestHoldPayload | null;
 			if (p && p.resourceId) out.push({ resourceId: p.resourceId, start: p.startsAt, end: p.blockEnd });
