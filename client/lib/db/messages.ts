@@ -1,6 +1,11 @@
 import type { MangoQuery } from 'rxdb';
-import { MESSAGE_BODY_MAX, type Message } from '../../../shared/schemas/message.ts';
+import type { Message } from '../../../shared/schemas/message.ts';
 import type { PorchlightDatabase } from './database.ts';
+
+// Type-only imports: the messages screen uses this module before RxDB (and zod) are loaded.
+
+/** Longest message body; mirrors MESSAGE_BODY_MAX in shared/schemas/message.ts (a unit test checks). */
+export const MESSAGE_MAX_LENGTH = 5000;
 
 /** Where one of the customer's own messages is: on the device only, at the office, or refused. */
 export type MessageDelivery = 'pending' | 'sent' | 'failed';
@@ -9,7 +14,7 @@ export type MessageDelivery = 'pending' | 'sent' | 'failed';
 export function checkMessageBody(body: string): { ok: true; body: string } | { ok: false; error: string } {
 	const trimmed = body.trim();
 	if (trimmed === '') return { ok: false, error: 'Write a message first.' };
-	if (trimmed.length > MESSAGE_BODY_MAX) return { ok: false, error: `A message can be at most ${MESSAGE_BODY_MAX} characters (this one has ${trimmed.length}).` };
+	if (trimmed.length > MESSAGE_MAX_LENGTH) return { ok: false, error: `A message can be at most ${MESSAGE_MAX_LENGTH} characters (this one has ${trimmed.length}).` };
 	return { ok: true, body: trimmed };
 }
 
