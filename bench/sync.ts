@@ -10,6 +10,8 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { COLLECTIONS } from '../shared/protocol/collections.ts';
 import type { PullResponse } from '../shared/protocol/pull.ts';
+import { resolveSession } from '../server/auth/sessions.ts';
+import { pullPage } from '../server/sync/routes.ts';
 import { startServer } from '../test/helpers/app.ts';
 import { runChild } from './helpers/child.ts';
 import { pullLoad, type PullLoadInput, type PullLoadResult } from './helpers/pull-load.ts';
@@ -24,11 +26,29 @@ const LOAD_CONNECTIONS = 20;
 const SOCKETS = QUICK ? 200 : 1000;
 const REPLY_SAMPLES = QUICK ? 50 : 200;
 const PAGE = 100;
+/** The sync engine's default pull page (client/lib/sync/engine.ts). */
+const ENGINE_PAGE = 200;
 
 const GOAL_PULLS_PER_S = 3000;
 const GOAL_PULL_P99_MS = 50;
 const GOAL_REPLY_P50_MS = 30;
 const GOAL_REPLY_P99_MS = 100;
+
+/** Median wall time of `fn` in µs over `n` runs (after a warm-up). */
+function medianUs(fn: (i: number) => unknown, n: number): number {
+	for (let i = 0; i < 50; i++) fn(i);
+	const times: number[] = [];
+	for (let i = 0; i < n; i++) {
+		const t = performance.now();
+		fn(i);
+		times.push((performance.now() - t) * 1000);
+	}
+	return percentile(times.sort((a, b) => a - b), 50);
+}
+
+function afterOf(path: string): number {
+	return Number(new URL(path, 'http://x').searchParams.get('after'));
+}
 
 function log(line: string) {
 	process.stderr.write(`[bench sync] ${line}\n`);
@@ -48,12 +68,14 @@ async function pagePaths(url: string, cookie: string, collection: string): Promi
 	throw new Error('paging did not end');
 }
 
+// Other work on the machine skews every figure here: record how busy it was before we started.
+const loadBefore = os.loadavg();
 const server = await startServer();
 const { app, url } = server;
 const out: string[] = [];
 try {
 	// ---- seed ----------------------------------------------------------------------------------
-	let t = performance.now();
+	const t = performance.now();
 	const [small, large] = seedCustomers(app, [{ docs: 1_000 }, { docs: 10_000 }]);
 	const fleet: SeededCustomer[] = seedCustomers(app, Array.from({ length: SOCKETS }, () => ({ docs: 10 })));
 	const staffCookie = seedStaff(app);
@@ -63,19 +85,24 @@ try {
 	// ---- a. initial sync -----------------------------------------------------------------------
 	const syncRows: (string | number)[][] = [];
 	const initial: Record<string, InitialSyncResult> = {};
-	for (const [label, customer, batchSize] of [
-		['1k', small, 100],
-		['10k', large, 100],
-		['10k', large, 1000]
+	for (const [label, customer, client, batchSize] of [
+		['1k', small, 'engine', ENGINE_PAGE],
+		['10k', large, 'engine', ENGINE_PAGE],
+		['10k', large, 'engine', 1000],
+		['10k', large, 'replication', ENGINE_PAGE]
 	] as const) {
-		log(`initial sync ${label}, pages of ${batchSize}`);
-		const r = await runChild<InitialSyncInput, InitialSyncResult>('rx-device.ts', { url, cookie: customer.cookie, batchSize }, { timeoutMs: 300_000 });
+		log(`initial sync ${label}, ${client}, pages of ${batchSize}`);
+		const r = await runChild<InitialSyncInput, InitialSyncResult>(
+			'rx-device.ts',
+			{ url, cookie: customer.cookie, customerId: customer.customerId, databaseId: app.store.databaseId, client, batchSize },
+			{ timeoutMs: 300_000 }
+		);
 		if (r.documents !== customer.total) throw new Error(`initial sync ${label}: the device has ${r.documents} documents, the server ${customer.total}`);
-		initial[`${label}/${batchSize}`] = r;
+		initial[`${label}/${client}/${batchSize}`] = r;
 		syncRows.push([
 			`${label} (${COLLECTIONS.map((c) => r.perCollection[c]).join('/')})`,
+			client === 'engine' ? 'client/lib/sync engine' : 'bare replicateRxCollection',
 			batchSize,
-			fmt(r.documents),
 			r.pulls,
 			fmt(r.ms),
 			fmt(r.documents / (r.ms / 1000)),
@@ -87,6 +114,22 @@ try {
 	const invoicePages = await pagePaths(url, large.cookie, 'invoices');
 	const messagePages = await pagePaths(url, large.cookie, 'messages');
 	const load = (paths: string[]): PullLoadInput => ({ url, cookie: large.cookie, paths, connections: LOAD_CONNECTIONS, durationS: LOAD_SECONDS });
+	// The same pages without HTTP: what one pull costs the server's thread, and the ceiling that sets.
+	const principal = resolveSession(app.store.db, large.cookie.slice(large.cookie.indexOf('=') + 1), app.clock());
+	if (!principal) throw new Error('the bench session does not resolve');
+	const workRows: (string | number)[][] = [];
+	for (const [label, collection, afters] of [
+		['invoices, 100/page', 'invoices', invoicePages.paths.map(afterOf)],
+		['messages, 100/page', 'messages', messagePages.paths.map(afterOf)],
+		['messages, nothing new', 'messages', [messagePages.head]]
+	] as const) {
+		const page = (i: number) => JSON.stringify(pullPage(app.store.db, principal, collection, afters[i % afters.length], PAGE));
+		const session = () => resolveSession(app.store.db, large.cookie.slice(large.cookie.indexOf('=') + 1), app.clock());
+		const sessionUs = medianUs(session, 2000);
+		const pageUs = medianUs(page, collection === 'invoices' ? 300 : 1000);
+		workRows.push([label, fmt(sessionUs, 1), fmt(pageUs, 0), fmt(1e6 / (sessionUs + pageUs))]);
+	}
+
 	log('pull load: warm-up');
 	await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', { ...load(invoicePages.paths), durationS: 2 }, { timeoutMs: 60_000 });
 	const loadRuns: { label: string; where: string; r: PullLoadResult }[] = [];
@@ -98,6 +141,15 @@ try {
 		log(`pull load: ${label}, separate process`);
 		loadRuns.push({ label, where: 'separate process', r: await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', load([...paths]), { timeoutMs: 120_000 }) });
 	}
+	// Saturated, latency is just the queue (connections ÷ throughput); at half the measured rate it shows the server's own.
+	const halfRate = Math.max(10, Math.round(loadRuns[0].r.requestsPerS / 2));
+	log(`pull load: invoices at ${halfRate} req/s, separate process`);
+	loadRuns.push({
+		label: `invoices, 100/page, fixed ${fmt(halfRate)} req/s (half the above), 5 connections`,
+		where: 'separate process',
+		// Few connections, so the paced requests do not leave in bursts of 20 that queue behind each other.
+		r: await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', { ...load(invoicePages.paths), connections: 5, overallRate: halfRate }, { timeoutMs: 120_000 })
+	});
 	log('pull load: invoices, same process');
 	loadRuns.push({ label: loadRuns[0].label, where: 'same process', r: await pullLoad(load(invoicePages.paths)) });
 
@@ -132,12 +184,13 @@ try {
 	out.push(
 		`Porchlight sync benchmark — ${new Date().toISOString()}`,
 		`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
+		`load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}; after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
 		`server: real app in the bench process on 127.0.0.1, SQLite WAL in a temp dir, log level silent; clients in child processes unless marked "same process"`,
 		`seed: 1 customer with 1,000 documents, 1 with 10,000, ${fmt(fleet.length)} with 10 each (${fmt(seedMs)} ms through the write helper)`,
 		'',
-		'a. Initial sync into a fresh device (RxDB 17, Dexie on fake-indexeddb, no validation wrapper; replicateRxCollection',
-		'   per collection with a pull handler on the real endpoint; all five collections in parallel; separate process)',
-		table(['documents (profile/invoices/documents/messages/appointments)', 'page', 'docs', 'pulls', 'total ms', 'docs/s', 'ms waiting on HTTP*'], syncRows),
+		'a. Initial sync into a fresh device: RxDB 17 on Dexie over fake-indexeddb, no validation wrapper, separate process;',
+		'   all five collections pulling in parallel; timed from opening the empty database until every collection is in sync',
+		table(['documents (profile/invoices/documents/messages/appointments)', 'client', 'page', 'pulls', 'total ms', 'docs/s', 'ms waiting on HTTP*'], syncRows),
 		'   * summed over the five collections pulling in parallel',
 		'',
 		`b. Pull throughput: autocannon, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, session cookie, cycling through every full page of the 10k customer`,
@@ -145,6 +198,9 @@ try {
 			['pull', 'load generator', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'MB/s', 'non-2xx', 'errors'],
 			loadRuns.map(({ label, where, r }) => [label, where, fmt(r.requestsPerS), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.max), fmt(r.mbPerS, 1), r.non2xx, r.errors])
 		),
+		'',
+		'   Server work per pull without HTTP (median): session lookup, then pullPage + JSON.stringify; the ceiling is one thread doing only that',
+		table(['pull', 'session µs', 'page µs', 'ceiling req/s'], workRows),
 		'',
 		`c. Staff reply → device: ${REPLY_SAMPLES} replies, each to a different customer's device, while ${fmt(SOCKETS)} customer sockets are open`,
 		'   (timed from just before the staff POST until the device has pulled the reply after its `changed` message)',
@@ -167,6 +223,7 @@ try {
 
 	const headlineLoad = loadRuns[0].r;
 	const headlineReply = replyRuns[0].r;
+	const docsPerS = (r: InitialSyncResult) => r.documents / (r.ms / 1000);
 	const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 	out.push(
 		'Goals (headline figures: clients in a separate process)',
@@ -177,8 +234,8 @@ try {
 				['pull p99', `≤ ${GOAL_PULL_P99_MS} ms`, `${fmt(headlineLoad.p99, 1)} ms`, verdict(headlineLoad.p99 <= GOAL_PULL_P99_MS)],
 				[`reply → device p50, ${fmt(SOCKETS)} sockets`, `≤ ${GOAL_REPLY_P50_MS} ms`, `${fmt(percentile(headlineReply.deviceMs, 50), 1)} ms`, verdict(percentile(headlineReply.deviceMs, 50) <= GOAL_REPLY_P50_MS)],
 				[`reply → device p99, ${fmt(SOCKETS)} sockets`, `≤ ${GOAL_REPLY_P99_MS} ms`, `${fmt(percentile(headlineReply.deviceMs, 99), 1)} ms`, verdict(percentile(headlineReply.deviceMs, 99) <= GOAL_REPLY_P99_MS)],
-				['initial sync 1k, docs/s', 'reported', fmt(initial['1k/100'].documents / (initial['1k/100'].ms / 1000)), ''],
-				['initial sync 10k, docs/s', 'reported', fmt(initial['10k/100'].documents / (initial['10k/100'].ms / 1000)), '']
+				['initial sync 1k (engine), docs/s', 'reported', fmt(docsPerS(initial[`1k/engine/${ENGINE_PAGE}`])), ''],
+				['initial sync 10k (engine), docs/s', 'reported', fmt(docsPerS(initial[`10k/engine/${ENGINE_PAGE}`])), '']
 			]
 		)
 	);

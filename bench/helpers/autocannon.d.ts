@@ -30,6 +30,7 @@ declare module 'autocannon' {
 		headers?: Record<string, string>;
 		requests?: { method?: string; path?: string; headers?: Record<string, string> }[];
 		timeout?: number;
+		overallRate?: number;
 	}
 	function autocannon(opts: Options): Promise<Result> & { stop(): void };
 	export default autocannon;

@@ -8,6 +8,8 @@ export interface PullLoadInput {
 	paths: string[];
 	connections: number;
 	durationS: number;
+	/** Requests per second across all connections; unset: as fast as the server answers. */
+	overallRate?: number;
 }
 
 /** What autocannon measured. */
@@ -29,7 +31,8 @@ export async function pullLoad(input: PullLoadInput): Promise<PullLoadResult> {
 		connections: input.connections,
 		duration: input.durationS,
 		headers: { cookie: input.cookie },
-		requests: input.paths.map((path) => ({ method: 'GET', path }))
+		requests: input.paths.map((path) => ({ method: 'GET', path })),
+		...(input.overallRate ? { overallRate: input.overallRate } : {})
 	});
 	return {
 		requestsPerS: result.requests.total / (result.duration || input.durationS),
