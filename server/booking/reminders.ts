@@ -93,8 +93,14 @@ export async function sendReminder(app: FastifyInstance, job: JobRow): Promise<v
 		)
 		.run(now, payload.appointmentId, payload.startsAt, now);
 	if (claim.changes === 0) return;
+	const mail = reminderMail(app, payload.appointmentId);
+	if (!mail) {
+		// Nobody to write to: the appointment stays marked, so this is not retried for days.
+		app.log.info({ appointmentId: payload.appointmentId }, 'no email address for an appointment reminder');
+		return;
+	}
 	try {
-		await app.mailer.send(reminderMail(app, payload.appointmentId));
+		await app.mailer.send(mail);
 	} catch (err) {
 		app.store.sqlite.prepare('UPDATE appointments SET reminder_sent_at = NULL WHERE id = ? AND reminder_sent_at = ?').run(payload.appointmentId, now);
 		throw err;
@@ -113,7 +119,7 @@ function reminderMail(app: FastifyInstance, appointmentId: string) {
 			.where(and(eq(portalUsers.customerId, a.customerId), eq(portalUsers.disabled, false)))
 			.orderBy(asc(portalUsers.createdAt))
 			.get()?.email;
-	if (!to) throw new Error('the customer has no email address for a reminder');
+	if (!to) return null;
 	const business = getBusiness(db, app.clock());
 	const address = a.addressId ? db.select().from(serviceAddresses).where(eq(serviceAddresses.id, a.addressId)).get() : undefined;
 	const tech = a.resourceId ? db.select({ name: resources.name }).from(resources).where(eq(resources.id, a.resourceId)).get()?.name : undefined;
