@@ -79,15 +79,16 @@ export function zoneOffsetMinutes(instantMs: number, timeZone: string): number {
 export function zonedTimeToUtc(date: LocalDate, minuteOfDay: number, timeZone: string): number {
 	const [y, m, d] = date.split('-').map(Number);
 	const guess = Date.UTC(y, m - 1, d, 0, minuteOfDay);
-	const first = guess - zoneOffsetMinutes(guess, timeZone) * 60_000;
-	const second = guess - zoneOffsetMinutes(first, timeZone) * 60_000;
-	const candidates = [Math.min(first, second), Math.max(first, second)];
+	// The offsets in force a day either side cover both readings of any DST change, east or west of UTC.
+	const day = 86_400_000;
+	const offsets = new Set([guess - day, guess, guess + day].map((t) => zoneOffsetMinutes(t, timeZone)));
+	const candidates = [...offsets].map((o) => guess - o * 60_000).sort((a, b) => a - b);
 	for (const c of candidates) {
 		const p = zonedParts(c, timeZone);
 		if (localDateOf(c, timeZone) === date && p.hour * 60 + p.minute === minuteOfDay) return c;
 	}
 	// Inside a DST gap: the wall time does not exist; take the later reading.
-	return Math.max(first, second);
+	return candidates[candidates.length - 1];
 }
 
 /** Adds whole days to a calendar date. */

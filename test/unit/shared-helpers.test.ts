@@ -40,6 +40,16 @@ describe('time', () => {
 		expect(zonedTimeToUtc('2026-11-01', 90, tz)).toBe(Date.UTC(2026, 10, 1, 6, 30));
 		expect(zonedTimeToUtc('2026-11-01', 9 * 60, tz)).toBe(Date.UTC(2026, 10, 1, 15, 0));
 	});
+	test('ambiguous and skipped times east of UTC (regression: London fall-back returned the second 01:00)', () => {
+		const london = 'Europe/London';
+		// fall back 2026-10-25: 01:00 BST (00:00Z) and 01:00 GMT (01:00Z); the first is meant
+		expect(zonedTimeToUtc('2026-10-25', 60, london)).toBe(Date.UTC(2026, 9, 25, 0, 0));
+		// spring forward 2026-03-29: 01:30 does not exist; the later reading is 02:30 BST
+		expect(zonedTimeToUtc('2026-03-29', 90, london)).toBe(Date.UTC(2026, 2, 29, 1, 30));
+		expect(zonedTimeToUtc('2026-03-29', 9 * 60, london)).toBe(Date.UTC(2026, 2, 29, 8, 0));
+		// Sydney (southern hemisphere, far east): fall back 2026-04-05, 02:30 happens twice
+		expect(zonedTimeToUtc('2026-04-05', 150, 'Australia/Sydney')).toBe(Date.UTC(2026, 3, 4, 15, 30));
+	});
 	test('calendar arithmetic', () => {
 		expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
 		expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
