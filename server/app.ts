@@ -19,6 +19,16 @@ import { accountRoutes } from './account/routes.ts';
 import { paymentsPlugin, type PaymentsOptions } from './payments/plugin.ts';
 import type { StripeApi } from './payments/stripe-provider.ts';
 import { bookingPlugin, type BookingOptions } from './booking/plugin.ts';
+import { staffStream } from './staff/stream.ts';
+import { staffCustomerRoutes } from './staff/customers.ts';
+import { staffInvoiceRoutes } from './staff/invoices.ts';
+import { staffDocumentRoutes, type StaffDocumentOptions } from './staff/documents.ts';
+import { staffBrandingRoutes } from './staff/branding.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { apiKeyRoutes } from './integration/api-keys.ts';
+import { integrationRoutes } from './integration/v1.ts';
+import { webhookRoutes } from './integration/webhook-routes.ts';
+import type { WebhookTimings } from './integration/webhooks.ts';
 
 /** Things tests replace: the clock, mostly. */
 export interface AppDeps {
@@ -32,6 +42,10 @@ export interface AppDeps {
 	payments: Omit<PaymentsOptions, 'stripeApi'>;
 	/** Booking's scheduler interval and guest hold length, shortened in tests. */
 	booking: BookingOptions;
+	/** Outgoing webhook retry timings, shortened in tests. */
+	webhooks: WebhookTimings;
+	/** Staff document upload limit, lowered in tests. */
+	staffDocuments: StaffDocumentOptions;
 }
 
 declare module 'fastify' {
@@ -81,7 +95,16 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(syncRoutes);
 	await app.register(syncStream, deps.stream ?? {});
 	await app.register(fileRoutes);
+	await app.register(staffStream, deps.stream ?? {});
 	await app.register(staffThreadRoutes);
+	await app.register(staffCustomerRoutes);
+	await app.register(staffInvoiceRoutes);
+	await app.register(staffDocumentRoutes, deps.staffDocuments ?? {});
+	await app.register(staffBrandingRoutes);
+	await app.register(auditRoutes);
+	await app.register(apiKeyRoutes);
+	await app.register(integrationRoutes);
+	await app.register(webhookRoutes, { timings: deps.webhooks });
 	await app.register(invoiceRoutes);
 	await app.register(accountRoutes);
 	await app.register(paymentsPlugin, { ...deps.payments, stripeApi: deps.stripeApi });

@@ -4,6 +4,7 @@ import type { SyncDoc } from '../../shared/schemas/index.ts';
 import { AppError } from '../http/errors.ts';
 import { appointments, business, customers, messages, messageThreads, portalUsers, serviceAddresses, serviceTypes } from '../db/schema.ts';
 import type { Principal } from '../auth/types.ts';
+import { enqueueMessageCreated } from '../integration/webhooks.ts';
 import { sameJson } from './same-json.ts';
 import type { CollectionRows } from './visibility.ts';
 import type { WriteContext } from './writer.ts';
@@ -139,6 +140,7 @@ const messageRules: WriteRules<'messages'> = {
 			})
 			.run();
 		w.db.update(messageThreads).set({ lastMessageAt: w.now, status: 'open' }).where(eq(messageThreads.id, threadId)).run();
+		enqueueMessageCreated(w, doc.id);
 	},
 	update: (ctx, _row, master, doc) => {
 		// A sent message is immutable; re-sending it unchanged (a retry) is fine.
