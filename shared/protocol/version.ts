@@ -6,5 +6,6 @@
  * 2 — sync: collection schemas, pull/push per collection, change stream (hello, changed, heartbeat, bye).
  * 3 — auth: start, verify-code, redeem-link, session, sign-out, sign-out-everywhere, devices, staff revoke-sessions.
  * 4 — booking: services, slots, book, reschedule, cancel, accept, guest hold and confirm, staff requests/confirm/decline/propose; OUTSIDE_SERVICE_AREA error.
+ * 5 — payments: pay config, invoice intent, demo confirm, payment history/receipt/refresh, setup intents, saved methods, autopay; Stripe webhook.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;

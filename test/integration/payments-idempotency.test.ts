@@ -26,7 +26,8 @@ afterEach(async () => {
 	for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const tap = (s: { url: string; config?: { publicUrl: string } }, url: string, cookie: string, invoiceId: string) =>
+/** One tap on Pay; a connection the server dropped is status 0. */
+const tap = (url: string, cookie: string, invoiceId: string) =>
 	fetch(`${url}/api/pay/invoices/${invoiceId}/intent`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url, cookie }, body: '{}' }).then(
 		async (r) => ({ status: r.status, body: (await r.json()) as IntentResponse }),
 		() => ({ status: 0, body: null })
@@ -43,7 +44,7 @@ test('twenty taps at once, the server closed mid-request and started again on th
 
 	// Stripe takes its time over the create; meanwhile the customer keeps tapping and the server goes down.
 	const hold = fake.hold('POST', /^\/v1\/payment_intents$/);
-	const first = Array.from({ length: 20 }, () => tap(server!, server!.url, c.cookie, invoiceId));
+	const first = Array.from({ length: 20 }, () => tap(server!.url, c.cookie, invoiceId));
 	await hold.arrived(1);
 	server.app.server.closeAllConnections();
 	const closing = server.close({ keepData: true });
@@ -54,7 +55,7 @@ test('twenty taps at once, the server closed mid-request and started again on th
 	expect(new Set(answered.map((r) => r.body!.paymentId)).size).toBeLessThanOrEqual(1);
 
 	server = await startPayServer(fake, { overrides: { dataDir } });
-	const second = await Promise.all(Array.from({ length: 20 }, () => tap(server!, server!.url, c.cookie, invoiceId)));
+	const second = await Promise.all(Array.from({ length: 20 }, () => tap(server!.url, c.cookie, invoiceId)));
 	for (const r of second) expect(r.status).toBe(200);
 	expect(new Set(second.map((r) => r.body!.paymentId)).size).toBe(1);
 	expect(new Set(second.map((r) => r.body!.clientSecret)).size).toBe(1);
@@ -72,7 +73,7 @@ test('twenty taps at once, the server closed mid-request and started again on th
 	for (const e of fake.eventsFor(intents[0].id)) expect((await fake.deliver(`${server.url}/api/pay/webhook`, e)).status).toBe(200);
 	expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'paid', amountPaid: 64_000 });
 	expect(fake.charged()).toHaveLength(1);
-	const after = await tap(server, server.url, c.cookie, invoiceId);
+	const after = await tap(server.url, c.cookie, invoiceId);
 	expect(after.status).toBe(409);
 });
 
@@ -135,7 +136,7 @@ test('SIGKILL after Stripe made the intent but before the server stored it: afte
 	const cookie = `${sessionCookieName(testConfig({ dataDir, publicUrl: `http://127.0.0.1:${port}` }))}=${token}`;
 	const hold = fake.hold('POST', /^\/v1\/payment_intents$/);
 	const a = await startProcess(dataDir, port, fake);
-	const taps = Array.from({ length: 20 }, () => tap({ url: a.url }, a.url, cookie, invoiceId));
+	const taps = Array.from({ length: 20 }, () => tap(a.url, cookie, invoiceId));
 	await hold.arrived(1);
 	a.child.kill('SIGKILL');
 	await new Promise<void>((r) => (a.child.exitCode !== null || a.child.signalCode !== null ? r() : a.child.once('exit', () => r())));
@@ -152,7 +153,7 @@ test('SIGKILL after Stripe made the intent but before the server stored it: afte
 	expect(rows[0]).toMatchObject({ attempt: 1, status: 'pending', providerRef: null });
 
 	const b = await startProcess(dataDir, port, fake);
-	const again = await Promise.all(Array.from({ length: 20 }, () => tap({ url: b.url }, b.url, cookie, invoiceId)));
+	const again = await Promise.all(Array.from({ length: 20 }, () => tap(b.url, cookie, invoiceId)));
 	for (const r of again) expect(r.status).toBe(200);
 	expect(new Set(again.map((r) => r.body!.paymentId))).toEqual(new Set([rows[0].id]));
 	const intents = fake.intentsForInvoice(invoiceId);
@@ -166,7 +167,7 @@ test('SIGKILL after Stripe made the intent but before the server stored it: afte
 	fake.confirm(intents[0].id, 'card_ok');
 	for (const e of fake.eventsFor(intents[0].id)) expect((await fake.deliver(`${b.url}/api/pay/webhook`, e)).status).toBe(200);
 	expect(fake.charged()).toHaveLength(1);
-	const paid = await tap({ url: b.url }, b.url, cookie, invoiceId);
+	const paid = await tap(b.url, cookie, invoiceId);
 	expect(paid.status).toBe(409);
 	b.child.kill('SIGTERM');
 	await new Promise((r) => b.child.once('exit', r));
