@@ -384,19 +384,21 @@ export class SyncEngine {
 	}
 
 	/**
-	 * One push batch. Deletions of documents the server never had stay local. A document the
-	 * server refuses (it names its position) is set aside as a failure and the others are sent
-	 * again; a refusal naming no position is narrowed down by halving the batch. So one bad
-	 * document never holds up the outbox.
+	 * RxDB's push handler. RxDB may hand over several batches at once; sent one after another,
+	 * the server stores them in the order they were written (messages keep their order).
 	 */
 	#push<C extends CollectionName>(collection: C, rows: RxReplicationWriteToMasterRow<DocTypes[C]>[]): Promise<SyncDoc<C>[]> {
-		// RxDB may hand over several batches at once; sent one after another, the server stores
-		// them in the order they were written (messages keep their order).
 		const run = this.#pushQueue[collection].then(() => this.#pushBatch(collection, rows));
 		this.#pushQueue[collection] = run.catch(() => {});
 		return run;
 	}
 
+	/**
+	 * One push batch. Deletions of documents the server never had stay local. A document the
+	 * server refuses (it names its position) is set aside as a failure and the others are sent
+	 * again; a refusal naming no position is narrowed down by halving the batch. So one bad
+	 * document never holds up the outbox.
+	 */
 	async #pushBatch<C extends CollectionName>(collection: C, rows: RxReplicationWriteToMasterRow<DocTypes[C]>[]): Promise<SyncDoc<C>[]> {
 		const discarded = rows.some((r) => r.newDocumentState._deleted) ? await this.failures.discardedIds(collection) : new Set<string>();
 		const send = rows.filter((r) => {
