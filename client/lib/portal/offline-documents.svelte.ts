@@ -1,12 +1,16 @@
 import { browser } from '$app/environment';
+import type { PorchlightDatabase } from '$lib/db/database';
 import { cacheFiles } from '$lib/pwa/file-cache';
 import { session } from '$lib/state/session.svelte';
-import { readJson, removeKey, writeJson } from '$lib/state/storage';
 import { sync } from '$lib/state/sync.svelte';
 import type { PortalDocument } from '$shared/schemas/document';
 import { viewUrl } from './documents';
 
-const VERSIONS_PREFIX = 'porchlight.offlineDocs.';
+/**
+ * Local document (never replicated) of the customer's database: which file version (SHA-256)
+ * each stored copy is. It lives and dies with that database, like the files with the session.
+ */
+const VERSIONS_ID = 'portal-offline-files';
 
 /**
  * Keeps every document's file on the device so it opens offline: after each sync that brings
@@ -22,9 +26,9 @@ class OfflineDocuments {
 
 	#started = false;
 	#docs: PortalDocument[] = [];
+	#db: PorchlightDatabase | null = null;
 	#running = false;
 	#again = false;
-	#customerId: string | null = null;
 
 	/** Starts following the signed-in customer's documents (once per page; later calls do nothing). */
 	start(): void {
@@ -33,7 +37,7 @@ class OfflineDocuments {
 		$effect.root(() => {
 			$effect(() => {
 				const db = sync.db;
-				this.#customerId = session.customer?.customerId ?? null;
+				this.#db = db;
 				if (!db) return;
 				const sub = db.documents.find().$.subscribe((docs) => {
 					this.#docs = docs.map((d) => d.toJSON() as PortalDocument);
@@ -43,8 +47,8 @@ class OfflineDocuments {
 			});
 		});
 		window.addEventListener('online', () => void this.#run());
-		session.onSignOut((previous) => {
-			if (previous.kind === 'customer') removeKey(VERSIONS_PREFIX + previous.customerId);
+		session.onSignOut(() => {
+			this.#db = null;
 			this.#docs = [];
 			this.saving = new Set();
 			this.failed = new Set();
@@ -73,11 +77,11 @@ class OfflineDocuments {
 	}
 
 	async #cacheAll(): Promise<void> {
-		const customerId = this.#customerId;
-		if (!customerId || navigator.onLine === false || this.#docs.length === 0) return;
-		const key = VERSIONS_PREFIX + customerId;
+		const db = this.#db;
+		if (!db || db.closed || navigator.onLine === false || this.#docs.length === 0) return;
 		// Which file version each stored copy is, so a re-signed document is fetched again.
-		const versions = readJson<Record<string, string>>(key) ?? {};
+		const stored = await db.getLocal<{ versions: Record<string, string> }>(VERSIONS_ID).catch(() => null);
+		const versions: Record<string, string> = { ...(stored?.get('versions') ?? {}) };
 		const docs = this.#docs;
 		const changed = docs.filter((d) => versions[d.id] !== undefined && versions[d.id] !== d.sha256);
 		const rest = docs.filter((d) => !changed.includes(d));
@@ -101,9 +105,9 @@ class OfflineDocuments {
 				}
 			}
 		} finally {
-			// Signed out meanwhile: nothing of theirs is written back.
-			if (this.#customerId === customerId) {
-				writeJson(key, versions);
+			// Signed out (or switched) meanwhile: nothing of theirs is written back.
+			if (this.#db === db && !db.closed) {
+				await db.upsertLocal(VERSIONS_ID, { versions }).catch(() => {});
 				this.failed = failed;
 			}
 			this.saving = new Set();
