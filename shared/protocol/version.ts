@@ -7,5 +7,6 @@
  * 3 — auth: start, verify-code, redeem-link, session, sign-out, sign-out-everywhere, devices, staff revoke-sessions.
  * 4 — booking: services, slots, book, reschedule, cancel, accept, guest hold and confirm, staff requests/confirm/decline/propose; OUTSIDE_SERVICE_AREA error.
  * 5 — payments: pay config, invoice intent, demo confirm, payment history/receipt/refresh, setup intents, saved methods, autopay; Stripe webhook.
+ * 6 — account: invoice PDF download, "download my data" archive with its manifest.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
