@@ -111,7 +111,7 @@ export async function completeSetupIntent(app: FastifyInstance, customerId: stri
 
 /** Demo: the stand-in for confirming a SetupIntent. The saved method behaves as `outcome` says when charged. */
 export function demoConfirmSetup(app: FastifyInstance, customerId: string, setupIntentRef: string, body: DemoSetupConfirmRequest): SavedMethod {
-	app.payments.demo;
+	void app.payments.demo;
 	const n = savedCount(app, customerId);
 	let known = false;
 	for (let i = 1; i <= n + 1 && !known; i++) known = demoSetupRef(`seti:${customerId}:${i}`) === setupIntentRef;

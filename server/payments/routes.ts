@@ -83,12 +83,12 @@ export const payRoutes: FastifyPluginAsync = async (app) => {
 	});
 
 	app.get('/api/pay/payments', { config: { access: 'customer' } }, async (request): Promise<PaymentHistory> => {
-		app.payments.provider;
+		app.payments.assertAvailable();
 		return { payments: paymentHistory(app, customerOf(request.principal).customerId) };
 	});
 
 	app.get('/api/pay/payments/:id', { config: { access: 'customer' } }, async (request): Promise<PaymentSummary> => {
-		app.payments.provider;
+		app.payments.assertAvailable();
 		const { row, invoice } = customerPayment(app, customerOf(request.principal).customerId, idOf(request, 'payment'));
 		return paymentSummary(row, invoice);
 	});
@@ -108,7 +108,7 @@ export const payRoutes: FastifyPluginAsync = async (app) => {
 	});
 
 	app.get('/api/pay/payments/:id/receipt', { config: { access: 'customer' } }, async (request, reply): Promise<Receipt | Buffer> => {
-		app.payments.provider;
+		app.payments.assertAvailable();
 		const { customerId } = customerOf(request.principal);
 		const receipt = receiptOf(app, customerId, idOf(request, 'payment'));
 		const { format } = parseInput(receiptQuery, request.query);
@@ -148,7 +148,7 @@ export const payRoutes: FastifyPluginAsync = async (app) => {
 
 	app.delete('/api/pay/methods/:id', { config: { access: 'customer' } }, async (request): Promise<{ removed: true; autopayTurnedOff: boolean }> => {
 		const { customerId } = customerOf(request.principal);
-		app.payments.provider;
+		app.payments.assertAvailable();
 		const { autopayTurnedOff } = await removeMethod(app, customerId, idOf(request, 'payment method'));
 		return { removed: true, autopayTurnedOff };
 	});

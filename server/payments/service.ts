@@ -8,7 +8,7 @@ import { getBusiness } from '../branding/service.ts';
 import { customers, invoices, paymentMethods, payments, providerEvents, scheduledJobs } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import type { WriteContext } from '../sync/writer.ts';
-import { DemoProvider } from './demo-provider.ts';
+import { DemoProvider, parseDemoMethodRef } from './demo-provider.ts';
 import { queueFailureNotice, queueReceipt } from './notify.ts';
 import {
 	ProviderNotFoundError,
@@ -130,6 +130,14 @@ export function applyIntent(app: FastifyInstance, w: WriteContext, paymentId: st
 	const after = w.db.select().from(payments).where(eq(payments.id, paymentId)).get()!;
 	const invoice = settleInvoice(w, before.invoiceId, counted(after) - counted(before));
 	if (after.status === 'succeeded' && before.status !== 'succeeded') queueReceipt(app, w, after, invoice);
+	if (after.provider === 'demo' && after.status === 'processing' && before.status !== 'processing') {
+		// The demo's bank clears the debit (or returns it, for a "decline" method) a little later.
+		const outcome = intent.method ? parseDemoMethodRef(intent.method.ref)?.outcome : undefined;
+		w.db.insert(scheduledJobs)
+			.values({ id: `demo-settle:${after.id}`, kind: 'demo-settle', runAt: w.now + app.payments.options.demoSettleMs, payload: { paymentId: after.id, succeed: outcome !== 'decline' } })
+			.onConflictDoNothing()
+			.run();
+	}
 	// A bank debit fails days after the customer left the screen; card declines are seen at once
 	// (and autopay's are told by the autopay job).
 	if (after.status === 'failed' && before.status !== 'failed' && (before.status === 'processing' || after.method === 'us_bank_account')) {
@@ -245,6 +253,11 @@ export class Payments {
 	get provider(): PaymentProvider {
 		if (!this.current) throw new AppError('UNAVAILABLE', this.refusal ?? 'Online payments are not available.');
 		return this.current;
+	}
+
+	/** Throws 503 with the reason when payments are off. */
+	assertAvailable(): void {
+		void this.provider;
 	}
 
 	/** The demo provider, or 404 when real payments are in use. */
@@ -492,15 +505,7 @@ export class Payments {
 			if (!row || row.provider !== 'demo' || !row.providerRef) throw new AppError('NOT_FOUND', 'There is no such payment.');
 			if (row.status !== 'pending' && row.status !== 'failed') throw new AppError('CONFLICT', `This payment is already ${row.status}.`);
 			const { intent } = demo.simulateConfirm(row.providerRef, kind, outcome);
-			this.app.writer.transaction((w) => {
-				const t = applyIntent(this.app, w, row.id, intent);
-				if (t?.after.status === 'processing' && t.before.status !== 'processing') {
-					w.db.insert(scheduledJobs)
-						.values({ id: `demo-settle:${row.id}`, kind: 'demo-settle', runAt: w.now + this.options.demoSettleMs, payload: { paymentId: row.id, succeed: outcome === 'success' } })
-						.onConflictDoNothing()
-						.run();
-				}
-			});
+			this.app.writer.transaction((w) => applyIntent(this.app, w, row.id, intent));
 			const fresh = this.app.store.db.select().from(payments).where(eq(payments.id, row.id)).get()!;
 			return intentResponse(fresh, intent, true);
 		});

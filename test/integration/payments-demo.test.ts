@@ -134,6 +134,20 @@ test('demo saved methods: one tap, and autopay that declines is told, not retrie
 	expect(forged.status).toBe(404);
 });
 
+test('demo autopay with a saved bank account: processing, then settled by the scheduler', async () => {
+	const server = await demo(25);
+	const c = payCustomer(server);
+	const si = await call<{ setupIntentId: string }>(server, c.cookie, 'POST', '/api/pay/setup-intent');
+	const bank = await call<{ method: { id: string; label: string } }>(server, c.cookie, 'POST', `/api/pay/demo/setup-intents/${si.body.setupIntentId}/confirm`, { method: 'us_bank_account' });
+	expect(bank.body.method.label).toBe('Demo Bank •••• 6789');
+	await call(server, c.cookie, 'POST', '/api/pay/autopay', { enabled: true, paymentMethodId: bank.body.method.id });
+	const { invoiceId } = addInvoice(server, c.customerId, { total: 12_000, dueDate: '2020-01-01' });
+	await eventually(() => paymentRows(server, invoiceId)[0]?.status === 'processing' || invoiceRow(server, invoiceId).status === 'paid', 5000, 'the autopay debit');
+	await eventually(() => invoiceRow(server, invoiceId).status === 'paid', 5000, 'the demo debit to settle');
+	expect(paymentRows(server, invoiceId)).toHaveLength(1);
+	expect(paymentRows(server, invoiceId)[0]).toMatchObject({ status: 'succeeded', offSession: true, method: 'us_bank_account' });
+});
+
 test('in production without Stripe keys the demo is refused: payment routes answer 503 saying why; the rest of the server works', async () => {
 	server = await startPayServer(null, { overrides: { nodeEnv: 'production' } });
 	const c = payCustomer(server);
