@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
+import { getBusiness } from '../../server/branding/service.ts';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { StaffStreamMessage } from '../../shared/protocol/staff.ts';
 import type { TestServer } from './app.ts';
@@ -138,4 +141,27 @@ export function openStaffStream(server: TestServer, cookie: string): Promise<Sta
 			})
 		);
 	});
+}
+
+/** Tables that change on reads (session touches, rate limits) and say nothing about stored data. */
+const VOLATILE = new Set(['sessions', 'rate_limits', 'login_attempts', '__drizzle_migrations']);
+
+/** Every table's rows (and the files on disk) as text, to prove a refused request changed nothing. */
+export function dbState(srv: TestServer): string {
+	// The business row is created with defaults on first read: make it exist on both sides.
+	getBusiness(srv.app.store.db, srv.app.clock());
+	const sqlite = srv.app.store.sqlite;
+	const tables = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[])
+		.map((t) => t.name)
+		.filter((t) => !VOLATILE.has(t));
+	const out: Record<string, unknown> = {};
+	for (const t of tables) out[t] = sqlite.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
+	out.files_on_disk = filesOnDisk(srv.dataDir);
+	return JSON.stringify(out);
+}
+
+function filesOnDisk(dataDir: string): string[] {
+	const root = path.join(dataDir, 'files');
+	if (!fs.existsSync(root)) return [];
+	return fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort();
 }
