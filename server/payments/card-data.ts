@@ -23,10 +23,14 @@ function luhn(digits: string): boolean {
 	return sum % 10 === 0;
 }
 
-/** True for text holding 13–19 digits (spaces and dashes allowed between) that pass Luhn. */
+/**
+ * True for text holding 13–19 digits (spaces and dashes allowed between) that start like a card
+ * network's numbers (2–6) and pass Luhn. The first digit keeps millisecond timestamps (1…) and
+ * most other long numbers from being mistaken for cards.
+ */
 export function looksLikeCardNumber(value: string | number): boolean {
 	const text = typeof value === 'number' ? (Number.isFinite(value) ? BigInt(Math.trunc(value)).toString() : '') : value;
-	for (const m of text.matchAll(/\d(?:[ -]?\d){12,18}/g)) {
+	for (const m of text.matchAll(/(?<!\d)[2-6](?:[ -]?\d){12,18}(?!\d)/g)) {
 		const digits = m[0].replace(/[ -]/g, '');
 		if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return true;
 	}
