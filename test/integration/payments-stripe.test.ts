@@ -177,6 +177,12 @@ test('ACH: processing until the bank settles, then paid; a second tap meanwhile 
 	await deliverAll(fake, webhook, piId);
 	expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'processing', amountPaid: 0 });
 	expect(paymentRows(server, invoiceId)[0]).toMatchObject({ status: 'processing', method: 'us_bank_account', methodLabel: 'STRIPE TEST BANK •••• 6789' });
+	// What a device pulls: the invoice processing, with its payment embedded.
+	const pulled = async () => {
+		const page = await call<{ documents: { id: string; status: string; amountDue: number; payments: { status: string }[] }[] }>(server, c.cookie, 'GET', '/api/sync/invoices/pull?after=0&limit=100');
+		return page.body.documents.find((d) => d.id === invoiceId)!;
+	};
+	expect(await pulled()).toMatchObject({ status: 'processing', amountDue: 18_900, payments: [{ status: 'processing' }] });
 	const tap = await call(server, c.cookie, 'POST', `/api/pay/invoices/${invoiceId}/intent`, {});
 	expect(tap.status).toBe(409);
 	expect(tap.body).toMatchObject({ code: 'CONFLICT', message: 'A payment for this invoice is already processing.' });
@@ -184,6 +190,7 @@ test('ACH: processing until the bank settles, then paid; a second tap meanwhile 
 	fake.settle(piId, true);
 	await deliverAll(fake, webhook, piId);
 	expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'paid', amountPaid: 18_900 });
+	expect(await pulled()).toMatchObject({ status: 'paid', amountDue: 0, payments: [{ status: 'succeeded' }] });
 	expect((await waitForOutboxMail(server, c.email)).subject).toContain('Receipt');
 });
 
