@@ -388,6 +388,27 @@ export interface MessageAttachmentRow {
 	height?: number;
 }
 
+/**
+ * A photo a customer uploaded to attach to a message. A push may attach only the customer's own
+ * uploads, and the attachment's name, type, size and dimensions are copied from here, never taken
+ * from the device. One row per customer and file, so sending the same bytes again reuses it.
+ */
+export const uploads = sqliteTable(
+	'uploads',
+	{
+		id: text('id').primaryKey(),
+		customerId: text('customer_id').notNull().references(() => customers.id),
+		fileSha256: text('file_sha256').notNull().references(() => files.sha256),
+		name: text('name').notNull(),
+		mime: text('mime').notNull(),
+		size: integer('size').notNull(),
+		width: integer('width').notNull(),
+		height: integer('height').notNull(),
+		createdAt: integer('created_at').notNull()
+	},
+	(t) => [uniqueIndex('uploads_customer_file').on(t.customerId, t.fileSha256)]
+);
+
 /** A technician or crew whose time can be booked. */
 export const resources = sqliteTable('resources', {
 	id: text('id').primaryKey(),
