@@ -6,7 +6,7 @@ import { customers, invoices, paymentMethods, payments, scheduledJobs } from '..
 import type { WriteContext } from '../sync/writer.ts';
 import { queueFailureNotice, type FailureReason } from './notify.ts';
 import type { ProviderIntent } from './provider.ts';
-import { applyIntent, type InvoiceRow, type PaymentRow } from './service.ts';
+import { applyIntent, CUSTOMER_IN_FLIGHT_MS, type InvoiceRow, type PaymentRow } from './service.ts';
 
 /** Autopay charges at 9:00 on the due date, on the business's clock. */
 export const AUTOPAY_MINUTE_OF_DAY = 9 * 60;
@@ -152,15 +152,21 @@ export class PaymentScheduler {
 			const attempts = job.attempts + 1;
 			const message = err instanceof Error ? err.message : String(err);
 			this.app.log.warn({ jobId: job.id, attempts, err: message }, 'payment job failed; will retry');
-			this.app.store.db
-				.update(scheduledJobs)
-				.set(
-					attempts >= MAX_ATTEMPTS
-						? { attempts, lastError: message, doneAt: this.app.clock() }
-						: { attempts, lastError: message, runAt: this.app.clock() + 60_000 * 2 ** attempts }
-				)
-				.where(eq(scheduledJobs.id, job.id))
-				.run();
+			this.app.writer.transaction((w) => {
+				const giveUp = attempts >= MAX_ATTEMPTS;
+				w.db.update(scheduledJobs)
+					.set(giveUp ? { attempts, lastError: message, doneAt: w.now } : { attempts, lastError: message, runAt: w.now + 60_000 * 2 ** attempts })
+					.where(eq(scheduledJobs.id, job.id))
+					.run();
+				// An autopay attempt that never reached the provider must not keep the customer from paying.
+				const current = w.db.select({ payload: scheduledJobs.payload }).from(scheduledJobs).where(eq(scheduledJobs.id, job.id)).get();
+				const paymentId = (current?.payload as { paymentId?: string } | null)?.paymentId;
+				const row = giveUp && paymentId ? w.db.select().from(payments).where(eq(payments.id, paymentId)).get() : undefined;
+				if (row && row.status === 'pending' && !row.providerRef) {
+					w.db.update(payments).set({ status: 'canceled', updatedAt: w.now }).where(eq(payments.id, row.id)).run();
+					w.bump('invoices', row.customerId, row.invoiceId);
+				}
+			});
 		}
 	}
 
@@ -176,6 +182,7 @@ export class PaymentScheduler {
 		const provider = service.provider;
 		const payload = job.payload as AutopayPayload;
 
+		const abandoned: string[] = [];
 		const plan = app.writer.transaction((w): { row: PaymentRow; methodRef: string } | null => {
 			const current = w.db.select().from(scheduledJobs).where(eq(scheduledJobs.id, job.id)).get();
 			if (!current || current.doneAt !== null) return null;
@@ -204,6 +211,21 @@ export class PaymentScheduler {
 				.get()!.sum;
 			const payable = invoice.total - invoice.amountPaid - processing;
 			if (payable <= 0) return (finishJob(w, job.id, 'nothing left to charge'), null);
+			// The customer is paying in the app right now: let them finish, look again later.
+			const onSession = w.db
+				.select()
+				.from(payments)
+				.where(and(eq(payments.invoiceId, invoice.id), eq(payments.status, 'pending'), eq(payments.offSession, false)))
+				.all();
+			if (onSession.some((p) => p.updatedAt > w.now - CUSTOMER_IN_FLIGHT_MS)) {
+				w.db.update(scheduledJobs).set({ runAt: w.now + CUSTOMER_IN_FLIGHT_MS }).where(eq(scheduledJobs.id, job.id)).run();
+				return null;
+			}
+			// An older, abandoned Pay screen must not be confirmable once autopay has charged.
+			for (const p of onSession) {
+				w.db.update(payments).set({ status: 'canceled', updatedAt: w.now }).where(eq(payments.id, p.id)).run();
+				if (p.providerRef) abandoned.push(p.providerRef);
+			}
 			const row = service.newAutopayAttempt(w, invoice, payable, method);
 			w.db.update(scheduledJobs)
 				.set({ payload: { ...payload, paymentId: row.id } satisfies AutopayPayload })
@@ -211,6 +233,7 @@ export class PaymentScheduler {
 				.run();
 			return { row, methodRef: method.providerRef };
 		});
+		for (const ref of abandoned) provider.cancelPaymentIntent(ref).catch(() => undefined);
 		if (!plan) return;
 
 		await service.serial(`payment:${plan.row.id}`, async () => {

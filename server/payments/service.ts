@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, max, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { CreateIntentRequest, IntentResponse } from '../../shared/protocol/payments.ts';
 import { formatMoney } from '../../shared/money.ts';
@@ -26,6 +26,15 @@ export type PaymentRow = typeof payments.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 /** A payment's stored state. */
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * How long an autopay attempt that has not finished keeps customers' taps away from the same
+ * invoice (two charges at once could both go through).
+ */
+export const AUTOPAY_IN_FLIGHT_MS = 15 * 60_000;
+
+/** How recently a customer must have started paying in the app for autopay to wait for them. */
+export const CUSTOMER_IN_FLIGHT_MS = 30 * 60_000;
 
 /** Stripe's smallest charge in USD; partial amounts below it could never be charged. */
 const PROVIDER_MINIMUM = 50;
@@ -347,6 +356,12 @@ export class Payments {
 		}
 		if (invoice.status === 'void') throw new AppError('CONFLICT', 'This invoice was voided; there is nothing to pay.');
 		if (invoice.status === 'paid') throw new AppError('CONFLICT', 'This invoice is already paid.');
+		const charging = w.db
+			.select({ id: payments.id })
+			.from(payments)
+			.where(and(eq(payments.invoiceId, invoiceId), eq(payments.status, 'pending'), eq(payments.offSession, true), gt(payments.updatedAt, w.now - AUTOPAY_IN_FLIGHT_MS)))
+			.get();
+		if (charging) throw new AppError('CONFLICT', 'Autopay is charging this invoice right now. Please check again in a few minutes.');
 		const processing = w.db
 			.select({ sum: sql<number>`coalesce(sum(${payments.amount}), 0)` })
 			.from(payments)

@@ -147,7 +147,7 @@ export class FakeStripe {
 	readonly requests: FakeRequest[] = [];
 	/** Milliseconds added before every answer (makes concurrent requests overlap). */
 	latencyMs = 0;
-	/** Answer the next N requests with a 500 (Stripe having a bad minute). */
+	/** Answer the next N requests with a 500 that stripe-node must not retry (Stripe having a bad minute). */
 	failNext = 0;
 
 	#behaviours = new Map<string, FakeMethodBehaviour>();
@@ -410,7 +410,7 @@ export class FakeStripe {
 		}
 		if (this.failNext > 0) {
 			this.failNext--;
-			return send(500, { error: { type: 'api_error', message: 'Something went wrong on Stripe’s end.' } });
+			return send(500, { error: { type: 'api_error', message: 'Something went wrong on Stripe’s end.' } }, { 'stripe-should-retry': 'false' });
 		}
 
 		const fingerprint = `${method} ${path} ${rawBody}`;

@@ -176,3 +176,72 @@ test('what is scheduled follows enrolment: nothing before, open invoices when au
 	expect(await server.app.paymentScheduler!.tick()).toBe(1);
 	expect(invoiceRow(server, late.invoiceId).status).toBe('paid');
 });
+
+test('autopay and a customer paying in the app never charge the same invoice twice', async () => {
+	const { clock, fake, server } = await setup();
+	const c = payCustomer(server);
+	await enrol(fake, server, c, 'card_ok');
+	const a = addInvoice(server, c.customerId, { total: 9_500, dueDate: '2026-05-20' });
+	await eventually(() => jobs(server, 'autopay').length === 1, 2000, 'the autopay job');
+
+	// The customer opened the Pay screen at 8:50 on the due day: autopay waits for them.
+	clock.set(DUE_AT - 10 * 60_000);
+	const tap = await call(server, c.cookie, 'POST', `/api/pay/invoices/${a.invoiceId}/intent`, {});
+	expect(tap.status).toBe(200);
+	clock.set(DUE_AT);
+	expect(await server.app.paymentScheduler!.tick()).toBe(1);
+	expect(fake.intentsForInvoice(a.invoiceId)).toHaveLength(1);
+	expect(jobs(server, 'autopay')[0]).toMatchObject({ doneAt: null });
+	expect(jobs(server, 'autopay')[0].runAt).toBeGreaterThan(DUE_AT);
+
+	// They walked away: half an hour later autopay charges, and their abandoned intent is canceled first.
+	clock.set(DUE_AT + 31 * 60_000);
+	expect(await server.app.paymentScheduler!.tick()).toBe(1);
+	expect(invoiceRow(server, a.invoiceId)).toMatchObject({ status: 'paid', amountPaid: 9_500 });
+	expect(paymentRows(server, a.invoiceId).map((p) => [p.status, p.offSession])).toEqual([
+		['canceled', false],
+		['succeeded', true]
+	]);
+	await eventually(() => fake!.intentsForInvoice(a.invoiceId).some((pi) => pi.status === 'canceled'), 2000, 'the abandoned intent canceled');
+
+	// While autopay is charging, a tap on Pay is turned away.
+	const b = addInvoice(server, c.customerId, { total: 9_500, dueDate: '2026-05-21' });
+	await eventually(() => jobs(server, 'autopay').length === 2, 2000, 'the second autopay job');
+	clock.set(DUE_AT + 86_400_000);
+	const hold = fake.hold('POST', /^\/v1\/payment_intents$/);
+	const running = server.app.paymentScheduler!.tick();
+	await hold.arrived(1);
+	const during = await call(server, c.cookie, 'POST', `/api/pay/invoices/${b.invoiceId}/intent`, {});
+	expect(during.status).toBe(409);
+	expect((during.body as { message: string }).message).toContain('Autopay is charging');
+	hold.release();
+	await running;
+	expect(invoiceRow(server, b.invoiceId).status).toBe('paid');
+	expect(fake.charged().filter((pi) => pi.metadata.porchlight_invoice_id === b.invoiceId)).toHaveLength(1);
+});
+
+test('Stripe down at 9:00: the autopay job tries again later with the same key, and charges once', async () => {
+	const { clock, fake, server } = await setup();
+	const c = payCustomer(server);
+	await enrol(fake, server, c, 'card_ok');
+	const { invoiceId } = addInvoice(server, c.customerId, { total: 6_600, dueDate: '2026-05-20' });
+	await eventually(() => jobs(server, 'autopay').length === 1, 2000, 'the autopay job');
+	clock.set(DUE_AT);
+	fake.failNext = 1;
+	expect(await server.app.paymentScheduler!.tick()).toBe(1);
+	expect(invoiceRow(server, invoiceId).status).toBe('open');
+	const [job] = jobs(server, 'autopay');
+	expect(job).toMatchObject({ attempts: 1, doneAt: null });
+	expect(job.runAt).toBeGreaterThan(DUE_AT);
+	expect(systemMessages(server, c.customerId)).toHaveLength(0);
+
+	clock.set(job.runAt);
+	expect(await server.app.paymentScheduler!.tick()).toBe(1);
+	expect(invoiceRow(server, invoiceId).status).toBe('paid');
+	expect(paymentRows(server, invoiceId)).toHaveLength(1);
+	const keys = fake.requests.filter((r) => r.path === '/v1/payment_intents').map((r) => [r.idempotencyKey, r.status]);
+	expect(keys).toEqual([
+		[`pi:${invoiceId}:1`, 500],
+		[`pi:${invoiceId}:1`, 200]
+	]);
+});
