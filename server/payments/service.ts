@@ -143,7 +143,7 @@ export function applyIntent(app: FastifyInstance, w: WriteContext, paymentId: st
 		// The demo's bank clears the debit (or returns it, for a "decline" method) a little later.
 		const outcome = intent.method ? parseDemoMethodRef(intent.method.ref)?.outcome : undefined;
 		w.db.insert(scheduledJobs)
-			.values({ id: `demo-settle:${after.id}`, kind: 'demo-settle', runAt: w.now + app.payments.options.demoSettleMs, payload: { paymentId: after.id, succeed: outcome !== 'decline' } })
+			.values({ id: `demo-settle:${after.id}:${w.now}`, kind: 'demo-settle', runAt: w.now + app.payments.options.demoSettleMs, payload: { paymentId: after.id, succeed: outcome !== 'decline' } })
 			.onConflictDoNothing()
 			.run();
 	}
