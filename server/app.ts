@@ -11,6 +11,7 @@ import { authGuard } from './auth/guard.ts';
 import { syncRoutes } from './sync/routes.ts';
 import { syncStream, type StreamOptions } from './sync/stream.ts';
 import { fileRoutes } from './files/routes.ts';
+import { uploadRoutes } from './files/uploads.ts';
 import { staffThreadRoutes } from './staff/threads.ts';
 import { mailPlugin } from './mail/mailer.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -95,6 +96,7 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(syncRoutes);
 	await app.register(syncStream, deps.stream ?? {});
 	await app.register(fileRoutes);
+	await app.register(uploadRoutes);
 	await app.register(staffStream, deps.stream ?? {});
 	await app.register(staffThreadRoutes);
 	await app.register(staffCustomerRoutes);

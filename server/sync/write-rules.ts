@@ -2,9 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import type { CollectionName } from '../../shared/protocol/collections.ts';
 import type { SyncDoc } from '../../shared/schemas/index.ts';
 import { AppError } from '../http/errors.ts';
-import { appointments, business, customers, messages, messageThreads, portalUsers, serviceAddresses, serviceTypes } from '../db/schema.ts';
+import { MESSAGE_ATTACHMENTS_MAX } from '../../shared/protocol/upload-limits.ts';
+import type { Message } from '../../shared/schemas/message.ts';
+import { appointments, business, customers, messages, messageThreads, portalUsers, serviceAddresses, serviceTypes, uploads, type MessageAttachmentRow } from '../db/schema.ts';
 import type { Principal } from '../auth/types.ts';
-import { enqueueMessageCreated } from '../integration/webhooks.ts';
+import { enqueueAppointmentEvent, enqueueMessageCreated } from '../integration/webhooks.ts';
 import { sameJson } from './same-json.ts';
 import type { CollectionRows } from './visibility.ts';
 import type { WriteContext } from './writer.ts';
@@ -113,11 +115,32 @@ const profile: WriteRules<'profile'> = {
 
 const MESSAGE_FIELDS = ['authorKind', 'body', 'attachments', 'sentAt', '_deleted'] as const;
 
+/**
+ * The attachments a customer's new message may carry: each must name one of that customer's own
+ * uploads (id and file). An unknown upload and another customer's get the same refusal, which
+ * names neither. What is stored comes from the upload row, whatever the device claims.
+ */
+function customerAttachments(ctx: RuleContext, claimed: Message['attachments']): MessageAttachmentRow[] {
+	if (claimed.length > MESSAGE_ATTACHMENTS_MAX) throw invalid(ctx.index, 'attachments', `a message can carry at most ${MESSAGE_ATTACHMENTS_MAX} photos`);
+	const seen = new Set<string>();
+	return claimed.map((a, i) => {
+		if (seen.has(a.id)) throw invalid(ctx.index, `attachments.${i}`, 'is attached twice');
+		seen.add(a.id);
+		const upload = ctx.w.db
+			.select()
+			.from(uploads)
+			.where(and(eq(uploads.id, a.id), eq(uploads.customerId, ctx.principal.customerId)))
+			.get();
+		if (!upload || upload.fileSha256 !== a.fileSha256) throw fieldForbidden(ctx.index, 'attachments', `attachment ${i + 1} is not a photo you uploaded.`);
+		return { id: upload.id, fileSha256: upload.fileSha256, name: upload.name, mime: upload.mime, size: upload.size, width: upload.width, height: upload.height };
+	});
+}
+
 const messageRules: WriteRules<'messages'> = {
 	insert: (ctx, doc) => {
 		if (doc._deleted) throw notWritable(ctx.index, 'messages');
 		if (doc.authorKind !== 'customer') throw fieldForbidden(ctx.index, 'authorKind', 'messages written in the app are from the customer.');
-		if (doc.attachments.length > 0) throw fieldForbidden(ctx.index, 'attachments', 'attachments cannot be sent from the app yet.');
+		const attachments = customerAttachments(ctx, doc.attachments);
 		const { w, principal } = ctx;
 		const threadId = ctx.threadId();
 		const user = w.db.select({ name: portalUsers.name }).from(portalUsers).where(eq(portalUsers.id, principal.portalUserId)).get();
@@ -131,7 +154,7 @@ const messageRules: WriteRules<'messages'> = {
 				authorId: principal.portalUserId,
 				authorName: user?.name || customer?.name || principal.email,
 				body: doc.body.trim(),
-				attachments: [],
+				attachments,
 				sentAt: doc.sentAt,
 				seq: w.touch('messages', principal.customerId, doc.id),
 				deleted: false,
@@ -214,6 +237,7 @@ const appointmentRules: WriteRules<'appointments'> = {
 				updatedAt: w.now
 			})
 			.run();
+		enqueueAppointmentEvent(w, 'appointment.requested', doc.id);
 	},
 	update: (ctx, row, master, doc) => {
 		if (doc._deleted) throw fieldForbidden(ctx.index, '_deleted', 'an appointment cannot be deleted; cancel it instead.');
@@ -238,7 +262,7 @@ const appointmentRules: WriteRules<'appointments'> = {
 	}
 };
 
-/** Who may write what, per collection. Customers: messages in, booking requests in and cancelled, contact and billing edited. */
+/** Who may write what, per collection. Customers: messages (with their own uploaded photos) in, booking requests in and cancelled, contact and billing edited. */
 export const WRITE_RULES: { [C in CollectionName]: WriteRules<C> } = {
 	profile,
 	invoices: readOnly('invoices'),

@@ -8,5 +8,6 @@
  * 4 — booking: services, slots, book, reschedule, cancel, accept, guest hold and confirm, staff requests/confirm/decline/propose; OUTSIDE_SERVICE_AREA error.
  * 5 — payments: pay config, invoice intent, demo confirm, payment history/receipt/refresh, setup intents, saved methods, autopay; Stripe webhook.
  * 6 — account: invoice PDF download, "download my data" archive with its manifest.
+ * 7 — message photos: upload (`POST /api/files/uploads`), attachment download; customer messages may carry their own uploads.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;

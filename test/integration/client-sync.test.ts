@@ -296,7 +296,7 @@ test('a refused document is set aside as failed while the rest of the outbox goe
 	device.setOnline(false);
 	const engine = track(await device.start({ customerId: customer.id, databaseId: s.app.store.databaseId }));
 	const first = await sendMessage(engine.db, 'First', { now: 1_000 });
-	// The server does not take attachments from devices yet: this one will be refused (403).
+	// An attachment that is not one of the customer's uploads (a forged reference) is refused (403).
 	const bad = { ...newCustomerMessage('With a photo', 2_000), attachments: [{ id: 'att-1', name: 'a.jpg', mime: 'image/jpeg', size: 10, width: null, height: null, fileSha256: 'a'.repeat(64) }] };
 	await engine.db.messages.insert(bad);
 	const third = await sendMessage(engine.db, 'Third', { now: 3_000 });
@@ -307,7 +307,7 @@ test('a refused document is set aside as failed while the rest of the outbox goe
 	await until('the refusal to be recorded', () => engine.state.failedWrites === 1 && engine.state.pendingWrites === 0);
 	const [failure] = await engine.failures.list();
 	expect(failure).toMatchObject({ collection: 'messages', id: bad.id, kind: 'rejected', code: 'FORBIDDEN', fields: ['attachments'], base: null });
-	expect(failure.message).toMatch(/attachments/i);
+	expect(failure.message).toMatch(/attachment 1 is not a photo you uploaded/i);
 
 	// Retry puts it back in the outbox; the server refuses again, and it is failed again.
 	await engine.retry(failure);

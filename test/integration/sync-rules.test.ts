@@ -116,7 +116,7 @@ describe('messages', () => {
 		expect(server.app.store.db.select().from(s.messageThreads).where(eq(s.messageThreads.customerId, a.id)).all()).toHaveLength(1);
 	});
 
-	test('a device may not write as staff, attach files, or send a deleted message', async () => {
+	test('a device may not write as staff, attach files it did not upload, or send a deleted message', async () => {
 		const a = createCustomer(server.app);
 		const { cookie } = customerCookie(server, a.id);
 		const before = snapshot(server.app);
@@ -127,6 +127,7 @@ describe('messages', () => {
 		const withFile = await push(server, cookie, 'messages', [{ newDocumentState: newMessage('See photo', { attachments: [attachment] }) }]);
 		expect(withFile.status).toBe(403);
 		expect(withFile.body.field).toBe('0.attachments');
+		expect(withFile.body.message).toBe('Document 0: attachment 1 is not a photo you uploaded.');
 		const deleted = await push(server, cookie, 'messages', [{ newDocumentState: newMessage('gone', { _deleted: true }) }]);
 		expect(deleted.status).toBe(403);
 		expect(deleted.body.field).toBe('0');
