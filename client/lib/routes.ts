@@ -9,7 +9,13 @@ import type { SessionStatus } from '$lib/state/session.svelte';
  */
 export type RouteAccess = 'public' | 'signedOut' | 'signedIn' | 'customer' | 'staff';
 
-const CUSTOMER_SECTIONS = ['/invoices', '/book', '/messages', '/documents'];
+const CUSTOMER_SECTIONS = ['/invoices', '/appointments', '/messages', '/documents'];
+
+/**
+ * Public paths a signed-in customer sees inside the app's frame: Home (the landing page when
+ * signed out) and booking (the guest booking flow when signed out).
+ */
+export const SHARED_PATHS: readonly string[] = ['/', '/book'];
 
 function under(path: string, prefix: string): boolean {
 	return path === prefix || path.startsWith(prefix + '/');
@@ -20,6 +26,8 @@ export function accessOf(path: string): RouteAccess {
 	if (path === '/sign-in') return 'signedOut';
 	if (under(path, '/staff')) return 'staff';
 	if (under(path, '/account')) return 'signedIn';
+	// Guests book and confirm their booking here; customers book here too.
+	if (under(path, '/book')) return 'public';
 	if (CUSTOMER_SECTIONS.some((p) => under(path, p))) return 'customer';
 	return 'public';
 }
