@@ -53,6 +53,9 @@ const invoiceRow = (number: string) => page.locator('a.row', { hasText: number }
 /** Waits until the service worker controls the page, if the build has one (else offline reloads cannot work). */
 async function serviceWorkerControls(p: Page): Promise<boolean> {
 	if (!fs.existsSync(path.join(clientDir, 'sw.js'))) return false;
+	// Installed and active first; a page loaded before that is controlled from its next load.
+	await p.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+	if (!(await p.evaluate(() => navigator.serviceWorker.controller !== null))) await p.reload();
 	await p.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 30_000 });
 	return true;
 }
@@ -183,11 +186,20 @@ test('news: after a break, what changed since the last visit is marked new on Ho
 });
 
 test('account: a phone edit made offline is pending, reaches the server once online; devices and the data export are there', async () => {
+	// Another device of Dana's, to be signed out from here.
+	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
+	const phoneCookie = cookieFor(server, { kind: 'customer', customerId, portalUserId: user.id }, { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1' });
 	await page.goto(server.url + '/account');
 	const phone = page.getByLabel('Phone', { exact: true });
 	await phone.waitFor();
 	expect(await phone.inputValue()).toBe('(608) 555-0117');
 	await page.getByText('This device', { exact: true }).waitFor();
+	const devices = page.getByRole('region', { name: 'Signed-in devices' });
+	expect(await devices.innerText()).toContain('Chrome on Linux');
+	await devices.getByRole('button', { name: /^Sign out Safari on iPhone/ }).click();
+	await devices.getByText('Safari on iPhone was signed out.').waitFor();
+	const revoked = await fetch(`${server.url}/api/auth/session`, { headers: { cookie: phoneCookie } });
+	expect((await revoked.json()).session).toBeNull();
 
 	// The client checks with the shared schema's rules, per field, before anything is stored.
 	await page.getByLabel('Email', { exact: true }).fill('not-an-email');
