@@ -32,17 +32,10 @@ const RESOURCES = [
 	{ path: 'appointments', name: 'Appointment', tag: 'Appointments', upsert: v1AppointmentUpsertSchema, data: v1AppointmentSchema, what: 'an appointment' }
 ] as const;
 
-/** A schema as a standalone JSON Schema (no `$schema`, ids kept out of the way). */
+/** A schema as a standalone JSON Schema (its `$schema` is the document's `jsonSchemaDialect`). */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 	const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
 	delete out.$schema;
-	// A schema with a `.meta({ id })` comes back as a $ref into its own $defs: inline it.
-	if (typeof out.$ref === 'string' && out.$defs && typeof out.$defs === 'object') {
-		const defs = out.$defs as Record<string, JsonSchema>;
-		const id = out.$ref.replace('#/$defs/', '');
-		const { [id]: root, ...rest } = defs;
-		return Object.keys(rest).length > 0 ? { ...root, $defs: rest } : root;
-	}
 	return out;
 }
 

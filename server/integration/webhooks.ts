@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookEvent } from '../../shared/protocol/integration.ts';
 import type { Db } from '../db/client.ts';
-import { customers, messages, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { appointments, customers, invoices, messages, payments, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import type { WriteContext } from '../sync/writer.ts';
 
 /*
@@ -253,5 +253,69 @@ export function enqueueMessageCreated(w: WriteContext, messageId: string): numbe
 		body: m.body,
 		sentAt: new Date(m.sentAt).toISOString(),
 		receivedAt: new Date(m.createdAt).toISOString()
+	});
+}
+
+/**
+ * Queues `payment.succeeded` for a payment that has just succeeded — online, autopay or taken in
+ * person — in the transaction that recorded it (after the invoice's amount paid was updated).
+ */
+export function enqueuePaymentSucceeded(w: WriteContext, paymentId: string): number {
+	const row = w.db
+		.select({ payment: payments, invoice: invoices, customerExternalId: customers.externalId })
+		.from(payments)
+		.innerJoin(invoices, eq(invoices.id, payments.invoiceId))
+		.innerJoin(customers, eq(customers.id, payments.customerId))
+		.where(eq(payments.id, paymentId))
+		.get();
+	if (!row || row.payment.status !== 'succeeded') return 0;
+	const { payment: p, invoice: i } = row;
+	return enqueueWebhook(w, 'payment.succeeded', {
+		paymentId: p.id,
+		invoiceId: i.id,
+		invoiceNumber: i.number,
+		invoiceExternalId: i.externalId,
+		customerId: p.customerId,
+		customerExternalId: row.customerExternalId,
+		amount: p.amount,
+		currency: p.currency,
+		method: p.method,
+		methodLabel: p.methodLabel,
+		channel: p.provider === 'manual' ? 'in_person' : p.offSession ? 'autopay' : 'online',
+		receiptNumber: p.receiptNumber,
+		invoiceStatus: i.status,
+		amountDue: i.status === 'paid' || i.status === 'void' ? 0 : Math.max(0, i.total - i.amountPaid)
+	});
+}
+
+/**
+ * Queues `appointment.requested` (a customer asked for a visit) or `appointment.booked` (a
+ * customer booked a slot, or a request was confirmed) for an appointment, in its transaction.
+ */
+export function enqueueAppointmentEvent(w: WriteContext, event: 'appointment.requested' | 'appointment.booked', appointmentId: string): number {
+	const row = w.db
+		.select({ appointment: appointments, customerExternalId: customers.externalId })
+		.from(appointments)
+		.innerJoin(customers, eq(customers.id, appointments.customerId))
+		.where(eq(appointments.id, appointmentId))
+		.get();
+	if (!row) return 0;
+	const a = row.appointment;
+	const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+	return enqueueWebhook(w, event, {
+		appointmentId: a.id,
+		appointmentExternalId: a.externalId,
+		customerId: a.customerId,
+		customerExternalId: row.customerExternalId,
+		title: a.title,
+		status: a.status,
+		serviceTypeId: a.serviceTypeId,
+		addressId: a.addressId,
+		startsAt: iso(a.startsAt),
+		endsAt: iso(a.endsAt),
+		preferredDate: a.preferredDate,
+		preferredWindow: a.preferredWindow,
+		notes: a.notes,
+		source: a.source
 	});
 }

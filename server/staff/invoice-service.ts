@@ -5,9 +5,9 @@ import { sumMinor, taxOf } from '../../shared/money.ts';
 import { DEFAULT_NET_DAYS, type InPersonPayment, type InvoiceLineInput } from '../../shared/protocol/staff.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
 import type { Db } from '../db/client.ts';
-import { customers, invoiceLineItems, invoices, payments } from '../db/schema.ts';
+import { invoiceLineItems, invoices, payments } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
-import { enqueueWebhook } from '../integration/webhooks.ts';
+import { enqueuePaymentSucceeded } from '../integration/webhooks.ts';
 import type { WriteContext } from '../sync/writer.ts';
 import type { InvoiceRow } from './views.ts';
 
@@ -294,20 +294,6 @@ export function recordInPersonPayment(w: WriteContext, row: InvoiceRow, input: I
 		.where(eq(invoices.id, row.id))
 		.run();
 	w.bump('invoices', row.customerId, row.id);
-	const customer = w.db.select({ externalId: customers.externalId }).from(customers).where(eq(customers.id, row.customerId)).get();
-	enqueueWebhook(w, 'payment.succeeded', {
-		paymentId: id,
-		invoiceId: row.id,
-		invoiceNumber: row.number,
-		invoiceExternalId: row.externalId,
-		customerId: row.customerId,
-		customerExternalId: customer?.externalId ?? null,
-		amount: input.amount,
-		currency: row.currency,
-		method: input.method,
-		channel: 'in_person',
-		invoiceStatus: paid ? 'paid' : 'open',
-		amountDue: Math.max(0, row.total - amountPaid)
-	});
+	enqueuePaymentSucceeded(w, id);
 	return id;
 }

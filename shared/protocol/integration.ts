@@ -55,7 +55,7 @@ export const v1CustomerUpsertSchema = z
 		/** The customer's service addresses (all of them; matched by content, so re-sending keeps them). */
 		addresses: z.array(addressInputSchema.omit({ id: true })).max(100, 'must have at most 100 addresses').default([])
 	})
-	.meta({ id: 'CustomerUpsert', description: 'A customer, keyed by your id in the URL.' });
+	.meta({ description: 'A customer, keyed by your id in the URL.' });
 
 /** A customer upsert. */
 export type V1CustomerUpsert = z.infer<typeof v1CustomerUpsertSchema>;
@@ -72,8 +72,7 @@ export const v1CustomerSchema = z
 		billing: z.record(z.string(), z.string().nullable()),
 		addresses: z.array(z.object({ id: z.string(), label: z.string(), line1: z.string(), line2: z.string().nullable(), city: z.string(), region: z.string(), postalCode: z.string(), country: z.string() })),
 		updatedAt: z.string()
-	})
-	.meta({ id: 'Customer' });
+	});
 
 /** A customer (integration view). */
 export type V1Customer = z.infer<typeof v1CustomerSchema>;
@@ -99,7 +98,7 @@ export const v1InvoiceUpsertSchema = z
 		dueDate: localDateSchema.optional(),
 		notes: nullableText(5000)
 	})
-	.meta({ id: 'InvoiceUpsert', description: 'An invoice with its lines, keyed by your id in the URL.' });
+	.meta({ description: 'An invoice with its lines, keyed by your id in the URL.' });
 
 /** An invoice upsert. */
 export type V1InvoiceUpsert = z.infer<typeof v1InvoiceUpsertSchema>;
@@ -125,8 +124,7 @@ export const v1InvoiceSchema = z
 		paidAt: z.string().nullable(),
 		lines: z.array(z.object({ description: z.string(), quantityMilli: z.number().int(), unitAmount: minorSchema, amount: minorSchema })),
 		updatedAt: z.string()
-	})
-	.meta({ id: 'Invoice' });
+	});
 
 /** An invoice (integration view). */
 export type V1Invoice = z.infer<typeof v1InvoiceSchema>;
@@ -148,7 +146,7 @@ export const v1DocumentUpsertSchema = z
 		signerName: nullableText(200),
 		signedAt: isoInstantSchema.nullable().default(null)
 	})
-	.meta({ id: 'DocumentUpsert', description: 'A PDF document, keyed by your id in the URL.' });
+	.meta({ description: 'A PDF document, keyed by your id in the URL.' });
 
 /** A document upsert. */
 export type V1DocumentUpsert = z.infer<typeof v1DocumentUpsertSchema>;
@@ -167,8 +165,7 @@ export const v1DocumentSchema = z
 		signerName: z.string().nullable(),
 		signedAt: z.string().nullable(),
 		updatedAt: z.string()
-	})
-	.meta({ id: 'Document' });
+	});
 
 /** A document (integration view). */
 export type V1Document = z.infer<typeof v1DocumentSchema>;
@@ -186,7 +183,7 @@ export const v1AppointmentUpsertSchema = z
 		notes: nullableText(2000)
 	})
 	.refine((v) => Date.parse(v.endsAt) > Date.parse(v.startsAt), { message: 'must be after startsAt', path: ['endsAt'] })
-	.meta({ id: 'AppointmentUpsert', description: 'An appointment, keyed by your id in the URL.' });
+	.meta({ description: 'An appointment, keyed by your id in the URL.' });
 
 /** An appointment upsert. */
 export type V1AppointmentUpsert = z.infer<typeof v1AppointmentUpsertSchema>;
@@ -204,8 +201,7 @@ export const v1AppointmentSchema = z
 		serviceTypeId: z.string().nullable(),
 		notes: z.string().nullable(),
 		updatedAt: z.string()
-	})
-	.meta({ id: 'Appointment' });
+	});
 
 /** An appointment (integration view). */
 export type V1Appointment = z.infer<typeof v1AppointmentSchema>;
@@ -237,8 +233,7 @@ export const webhookEnvelopeSchema = z
 		event: z.enum(WEBHOOK_EVENTS),
 		createdAt: z.string(),
 		data: z.record(z.string(), z.unknown())
-	})
-	.meta({ id: 'WebhookEnvelope' });
+	});
 
 /** A webhook body. */
 export type WebhookEnvelope = z.infer<typeof webhookEnvelopeSchema>;

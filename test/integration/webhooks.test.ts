@@ -145,6 +145,40 @@ describe('outgoing webhooks', () => {
 		expect(receiver.requests).toEqual([]);
 	});
 
+	test('a booking request pushed from a device is announced as appointment.requested', async () => {
+		const receiver = await startReceiver([200]);
+		receivers.push(receiver);
+		server = await startServer({}, { webhooks: FAST });
+		const owner = staffCookie(server, 'owner');
+		const { secret } = await addEndpoint(server, owner.cookie, receiver.url, ['appointment.requested']);
+		const c = createCustomer(server.app);
+		const request = {
+			id: randomUUID(),
+			serviceTypeId: null,
+			title: 'Dripping tap',
+			addressId: c.addressId,
+			resourceName: null,
+			status: 'requested',
+			startsAt: null,
+			endsAt: null,
+			preferredDate: '2026-06-01',
+			preferredWindow: 'morning',
+			proposals: [],
+			notes: 'Side door',
+			createdAt: 0,
+			updatedAt: 0,
+			_deleted: false
+		};
+		const res = await push(server, customerCookie(server, c.id).cookie, 'appointments', [{ newDocumentState: request }]);
+		expect(res.status).toBe(200);
+		await receiver.waitFor(1);
+		expect(verify(secret, receiver.requests[0].headers['x-porchlight-signature'], receiver.requests[0].body, Math.floor(Date.now() / 1000))).toBe(true);
+		expect(webhookEnvelopeSchema.parse(JSON.parse(receiver.requests[0].body))).toMatchObject({
+			event: 'appointment.requested',
+			data: { appointmentId: request.id, customerId: c.id, title: 'Dripping tap', status: 'requested', preferredDate: '2026-06-01', preferredWindow: 'morning', addressId: c.addressId, source: 'customer' }
+		});
+	});
+
 	test('a delivery is given up after the last attempt, and the console says why', async () => {
 		const receiver = await startReceiver([500]);
 		receivers.push(receiver);
@@ -170,6 +204,8 @@ describe('outgoing webhooks', () => {
 		const { endpoint, secret } = await addEndpoint(server, owner.cookie, receiver.url, ['ping']);
 		await call(server, 'POST', `/api/staff/webhooks/${endpoint.id}/test`, { cookie: owner.cookie });
 		await receiver.waitFor(1);
+		// Let the failure be recorded (an attempt cut short by the shutdown itself would not count).
+		for (let i = 0; i < 200 && server.app.store.db.select().from(s.webhookDeliveries).get()!.attempts === 0; i++) await new Promise((r) => setTimeout(r, 10));
 		await server.close();
 		server = undefined;
 		expect(receiver.requests).toHaveLength(1);
