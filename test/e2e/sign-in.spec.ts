@@ -45,7 +45,7 @@ test('a customer signs in with the code from the email, stays signed in across a
 	expect(await page.evaluate(() => document.cookie)).not.toContain('porchlight_session');
 
 	await page.goto(server.url + '/account');
-	await page.getByRole('button', { name: 'Sign out' }).click();
+	await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 	await page.waitForURL((url) => url.pathname === '/' || url.pathname === '/sign-in');
 	expect(await page.evaluate(async () => (await (await fetch('/api/auth/session')).json()).session)).toBeNull();
 	await page.close();
