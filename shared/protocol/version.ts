@@ -9,5 +9,6 @@
  * 5 — payments: pay config, invoice intent, demo confirm, payment history/receipt/refresh, setup intents, saved methods, autopay; Stripe webhook.
  * 6 — account: invoice PDF download, "download my data" archive with its manifest.
  * 7 — message photos: upload (`POST /api/files/uploads`), attachment download; customer messages may carry their own uploads.
+ * 8 — staff console (`shared/protocol/staff.ts`: inbox, staff socket, customers, invoices, documents, branding, API keys, audit) and integration API `/api/v1` with outgoing webhooks (`shared/protocol/integration.ts`).
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
