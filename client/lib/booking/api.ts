@@ -17,8 +17,7 @@ import { ApiError, api } from '$lib/api/http';
 
 export type { BookingServicesResponse, FreeSlot, GuestBookingRequest, GuestBookingResponse, GuestConfirmedResponse, SlotsResponse };
 
-/** Days one slots request covers (mirrors SLOTS_DEFAULT_DAYS). */
-export const SLOT_DAYS = 14;
+export { SLOT_DAYS } from './time';
 
 /** A slow network is treated as none: the screen offers a request instead of spinning. */
 const TIMEOUT_MS = 15_000;

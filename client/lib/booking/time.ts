@@ -5,6 +5,9 @@ import { addDays, localDateOf, zonedParts, type LocalDate } from '../../../share
 // travelling in another zone still books "9:00" at the house). Relative imports and no $lib, so
 // unit tests run it in Node.
 
+/** Days one slots request covers (mirrors SLOTS_DEFAULT_DAYS without importing zod; a unit test checks). */
+export const SLOT_DAYS = 14;
+
 /** Free slots of one day on the business's calendar, split at noon. */
 export interface SlotDay {
 	/** `YYYY-MM-DD` in the business's zone. */
