@@ -20,9 +20,9 @@ export function sniffImage(bytes: Uint8Array): LogoMime | null {
 		return 'image/png';
 	}
 	if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-	// SVG is text: after an optional BOM, XML declaration, comments and whitespace comes <svg.
+	// SVG is text: after an optional BOM, XML declaration, comments, a DOCTYPE and whitespace comes <svg.
 	const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8').replace(/^\uFEFF/, '');
-	const body = head.replace(/^\s*(<\?xml[\s\S]*?\?>)?(\s*<!--[\s\S]*?-->)*\s*/, '');
+	const body = head.replace(/^\s*(<\?xml[\s\S]*?\?>)?(\s*<!--[\s\S]*?-->|\s*<!DOCTYPE[^>[]*>)*\s*/i, '');
 	if (/^<svg[\s>/]/i.test(body)) return 'image/svg+xml';
 	return null;
 }

@@ -9,14 +9,15 @@ import {
 	customerSearchQuerySchema,
 	portalInviteSchema,
 	type CustomerSearchResponse,
-	type CustomerSummary
+	type CustomerSummary,
+	type PortalInviteResponse
 } from '../../shared/protocol/staff.ts';
 import { audit, staffActor } from '../audit/log.ts';
 import { staffOf } from '../auth/guard.ts';
 import { revokeSessionsOf } from '../auth/session-admin.ts';
 import { createSignInLink } from '../auth/sign-in.ts';
 import { getBusiness } from '../branding/service.ts';
-import { portalUsers } from '../db/schema.ts';
+import { customers, portalUsers } from '../db/schema.ts';
 import { AppError, parseInput } from '../http/errors.ts';
 import { billingColumns, insertCustomer, updateCustomer, type CustomerFields } from './customer-service.ts';
 import { invitationMail } from './invitation-mail.ts';
@@ -70,7 +71,7 @@ const plugin: FastifyPluginAsync = async (app) => {
 			)
 			.all({ ...params, limit: q.limit, offset: q.offset }) as SearchRow[];
 		const { total } = sqlite.prepare(`SELECT count(*) AS total FROM customers c WHERE ${where}`).get(params) as { total: number };
-		const customers: CustomerSummary[] = rows.map((r) => ({
+		const list: CustomerSummary[] = rows.map((r) => ({
 			id: r.id,
 			externalId: r.external_id,
 			name: r.name,
@@ -80,7 +81,7 @@ const plugin: FastifyPluginAsync = async (app) => {
 			openBalance: r.open_balance,
 			currency
 		}));
-		return { customers, total, offset: q.offset, limit: q.limit };
+		return { customers: list, total, offset: q.offset, limit: q.limit };
 	});
 
 	app.post('/api/staff/customers', { config: { access: OFFICE } }, async (request, reply) => {
@@ -110,7 +111,16 @@ const plugin: FastifyPluginAsync = async (app) => {
 			const changes: Partial<CustomerFields> = {};
 			for (const k of ['name', 'email', 'phone', 'notes'] as const) if (patch[k] !== undefined) changes[k] = patch[k] as never;
 			if (patch.billing) Object.assign(changes, billingColumns(patch.billing, row));
-			const changed = updateCustomer(w, row, changes, patch.addresses, 'id');
+			let changed = updateCustomer(w, row, changes, patch.addresses, 'id');
+			if (patch.externalId !== undefined && patch.externalId !== row.externalId) {
+				if (patch.externalId !== null) {
+					const other = w.db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, patch.externalId)).get();
+					if (other) throw new AppError('CONFLICT', `externalId: another customer is already linked to ${patch.externalId}`, { field: 'externalId' });
+				}
+				// Not part of what devices see: no new seq.
+				w.db.update(customers).set({ externalId: patch.externalId }).where(eq(customers.id, id)).run();
+				changed = true;
+			}
 			if (changed) {
 				const fields = Object.keys(patch).filter((k) => k !== 'notes' || patch.notes !== undefined);
 				audit(w.db, w.now, { actor: staffActor(staff), action: 'customer.updated', entity: 'customer', entityId: id, detail: { fields } });
@@ -168,7 +178,8 @@ const plugin: FastifyPluginAsync = async (app) => {
 			}
 		}
 		reply.status(created ? 201 : 200);
-		return { portalUser: portalUserOf(user), invitationSent };
+		const answer: PortalInviteResponse = { portalUser: portalUserOf(user), invitationSent };
+		return answer;
 	});
 
 	app.delete('/api/staff/customers/:id/portal-users/:portalUserId', { config: { access: OFFICE } }, async (request, reply) => {

@@ -256,7 +256,9 @@ export function sanitizeSvg(bytes: Uint8Array): SanitizedSvg {
 	} catch {
 		throw new SvgRefused('the SVG is not UTF-8 text');
 	}
-	if (/<!DOCTYPE|<!ENTITY/i.test(source)) throw new SvgRefused('SVG files with a DOCTYPE or entity declarations are not accepted');
+	// A plain DOCTYPE (editors still write SVG 1.1's) is dropped; one with an internal subset could
+	// declare entities, so the file is refused.
+	if (/<!ENTITY/i.test(source) || /<!DOCTYPE[^>]*\[/i.test(source)) throw new SvgRefused('SVG files that declare entities are not accepted');
 
 	const removed = new Set<string>();
 	const out: string[] = [];
@@ -301,6 +303,13 @@ export function sanitizeSvg(bytes: Uint8Array): SanitizedSvg {
 			if (end === -1) throw new SvgRefused('the SVG has an unterminated processing instruction');
 			if (!/^<\?xml[\s?]/i.test(source.slice(lt, lt + 6))) removed.add('processing instructions');
 			i = end + 2;
+			continue;
+		}
+		if (/^<!DOCTYPE\s/i.test(source.slice(lt, lt + 10))) {
+			const end = source.indexOf('>', lt);
+			if (end === -1) throw new SvgRefused('the SVG has an unterminated DOCTYPE');
+			removed.add('the DOCTYPE');
+			i = end + 1;
 			continue;
 		}
 		if (source.startsWith('<!', lt)) throw new SvgRefused('the SVG has a declaration that is not accepted');

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { staffReplySchema } from '../../shared/protocol/staff-threads.ts';
-import { inboxQuerySchema, threadPatchSchema, type InboxResponse, type InboxThread, type ThreadDetail } from '../../shared/protocol/staff.ts';
+import { inboxQuerySchema, threadPatchSchema, type InboxResponse, type InboxThread, type StaffConversationStart, type ThreadDetail } from '../../shared/protocol/staff.ts';
 import type { Message } from '../../shared/schemas/message.ts';
 import { audit, staffActor } from '../audit/log.ts';
 import { staffOf } from '../auth/guard.ts';
@@ -207,7 +207,7 @@ const plugin: FastifyPluginAsync = async (app) => {
 		const staff = staffOf(request.principal);
 		const { id } = parseInput(threadParams, request.params);
 		const { body } = parseInput(staffReplySchema, request.body);
-		const message = app.writer.transaction((w) => {
+		const message = app.writer.transaction((w): StaffConversationStart => {
 			requireCustomer(w.db, id);
 			const threadId = ensureThread(w, id);
 			return { threadId, message: insertStaffMessage(w, staff, { id: threadId, customerId: id }, body) };

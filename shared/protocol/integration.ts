@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { APPOINTMENT_STATUSES } from '../schemas/appointment.ts';
 import { currencySchema, emailSchema, localDateSchema, minorSchema, nonNegativeMinorSchema } from '../schemas/common.ts';
 import { DOCUMENT_KINDS } from '../schemas/document.ts';
-import { addressInputSchema, billingInputSchema, invoiceLineInputSchema, taxRateBpSchema } from './staff.ts';
+import { addressInputSchema, billingInputSchema, externalIdSchema, invoiceLineInputSchema, taxRateBpSchema } from './staff.ts';
 
 /*
  * The integration API (`/api/v1`, `Authorization: Bearer <API key>`) and outgoing webhooks. Other
@@ -17,12 +17,8 @@ export const INTEGRATION_BASE = '/api/v1';
 /** Prefix of every API key; the key is this plus 32 random base62 characters. */
 export const API_KEY_PREFIX = 'pl_live_';
 
-/** The other system's id of a record, as it appears in the URL. */
-export const externalIdSchema = z
-	.string()
-	.min(1, 'must not be empty')
-	.max(128, 'must be at most 128 characters')
-	.regex(/^[A-Za-z0-9_.:@-]+$/, 'may contain only letters, digits and _ . : @ -');
+/** The other system's id of a record, as it appears in the URL (defined with the console, which can set it). */
+export { externalIdSchema };
 
 /** An instant as other systems send it: ISO 8601 with a zone, e.g. `2026-05-12T15:00:00Z`. */
 export const isoInstantSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a zone, like 2026-05-12T15:00:00Z' });

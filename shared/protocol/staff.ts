@@ -61,6 +61,13 @@ function optionalText(max: number) {
 // ---------------------------------------------------------------------------------------------
 // Customers
 
+/** Another system's id of a record (`externalId`): what the integration API addresses it by. */
+export const externalIdSchema = z
+	.string()
+	.min(1, 'must not be empty')
+	.max(128, 'must be at most 128 characters')
+	.regex(/^[A-Za-z0-9_.:@-]+$/, 'may contain only letters, digits and _ . : @ -');
+
 /** A service address as staff enter it; `id` keeps an existing address (and its bookings). */
 export const addressInputSchema = z.strictObject({
 	id: docIdSchema.optional(),
@@ -134,7 +141,9 @@ export const customerPatchSchema = z.strictObject({
 	phone: customerFields.phone.optional(),
 	notes: customerFields.notes.optional(),
 	billing: customerFields.billing.optional(),
-	addresses: customerFields.addresses.optional()
+	addresses: customerFields.addresses.optional(),
+	/** Links the customer to a record of another system (null unlinks); must be unique. */
+	externalId: externalIdSchema.nullable().optional()
 });
 
 /** A customer edit. */
@@ -252,7 +261,8 @@ export type CustomerRecord = z.infer<typeof customerRecordSchema>;
 
 /**
  * `POST /api/staff/customers/:id/portal-users`: give an address portal access and (unless
- * `sendInvitation` is false) mail it a branded invitation with a sign-in link. 201 → `PortalUser`.
+ * `sendInvitation` is false) mail it a branded invitation with a sign-in link. Answers
+ * `PortalInviteResponse`: 201 when the address is new (or returns), 200 when it already had access.
  */
 export const portalInviteSchema = z.strictObject({
 	email: signInEmailSchema,
@@ -262,6 +272,12 @@ export const portalInviteSchema = z.strictObject({
 
 /** A portal invitation. */
 export type PortalInvite = z.infer<typeof portalInviteSchema>;
+
+/** Answer of a portal invitation: the address, and whether the invitation mail went out. */
+export const portalInviteResponseSchema = z.object({ portalUser: portalUserSchema, invitationSent: z.boolean() });
+
+/** A portal invitation's answer. */
+export type PortalInviteResponse = z.infer<typeof portalInviteResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Inbox
@@ -332,6 +348,12 @@ export const threadPatchSchema = z
 
 /** A thread change. */
 export type ThreadPatch = z.infer<typeof threadPatchSchema>;
+
+/** Answer of `POST /api/staff/customers/:id/messages` (201): the conversation (started if needed) and the message. */
+export const staffConversationStartSchema = z.object({ threadId: z.string(), message: messageSchema });
+
+/** A started conversation. */
+export type StaffConversationStart = z.infer<typeof staffConversationStartSchema>;
 
 /** Path of the staff console's live WebSocket (session cookie, staff only). */
 export const STAFF_STREAM_PATH = '/api/staff/stream';

@@ -207,6 +207,28 @@ describe('/api/v1 upserts', () => {
 		expect(dbState(server)).toBe(before);
 	});
 
+	test('a customer created in the console is linked to the other system by its externalId', async () => {
+		server = await startServer();
+		const office = staffCookie(server, 'office');
+		const { key } = await newKey(server, staffCookie(server, 'owner').cookie);
+		const id = (await call(server, 'POST', '/api/staff/customers', { cookie: office.cookie, body: { name: 'Walk-in Wanda' } })).body.customer.id;
+		const other = (await call(server, 'POST', '/api/staff/customers', { cookie: office.cookie, body: { name: 'Other' } })).body.customer.id;
+		const seq = server.app.writer.currentSeq();
+		const linked = await call(server, 'PATCH', `/api/staff/customers/${id}`, { cookie: office.cookie, body: { externalId: 'crm-77' } });
+		expect(linked.body.customer.externalId).toBe('crm-77');
+		// The link is office bookkeeping: devices have nothing new to pull.
+		expect(server.app.writer.currentSeq()).toBe(seq);
+		const dup = await call(server, 'PATCH', `/api/staff/customers/${other}`, { cookie: office.cookie, body: { externalId: 'crm-77' } });
+		expect(dup.status).toBe(409);
+		expect(dup.body.field).toBe('externalId');
+		const bad = await call(server, 'PATCH', `/api/staff/customers/${other}`, { cookie: office.cookie, body: { externalId: 'has space' } });
+		expect(bad.body).toMatchObject({ code: 'VALIDATION', field: 'externalId' });
+		const upsert = await v1(server, key, 'PUT', '/customers/crm-77', { ...CUSTOMER, name: 'Wanda Walker' });
+		expect(upsert.status).toBe(200);
+		expect(upsert.body).toMatchObject({ created: false, changed: true, data: { id, name: 'Wanda Walker' } });
+		expect(server.app.store.db.select().from(s.customers).all()).toHaveLength(2);
+	});
+
 	test('integration writes are audited under the key’s name', async () => {
 		server = await startServer();
 		const owner = staffCookie(server, 'owner');

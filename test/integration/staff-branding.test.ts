@@ -64,6 +64,18 @@ describe('SVG logos are sanitised', () => {
 		expect(removed).toEqual(expect.arrayContaining(['<script> elements', '<foreignObject> elements', 'event handler attributes', 'javascript: links', 'links to other files']));
 	});
 
+	test('an editor’s plain SVG 1.1 DOCTYPE is dropped, not refused', () => {
+		const illustrator = `<?xml version="1.0" encoding="utf-8"?>
+<!-- Generator: Adobe Illustrator 27.0.0 -->
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" id="Layer_1" xmlns="http://www.w3.org/2000/svg" x="0px" y="0px" viewBox="0 0 50 50" xml:space="preserve"><style type="text/css">.st0{fill:#1F5FA8;}</style><rect class="st0" width="50" height="50"/></svg>`;
+		const { svg, removed } = sanitizeSvg(Buffer.from(illustrator));
+		expect(svg).toBe(
+			'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="Layer_1" x="0px" y="0px" viewBox="0 0 50 50" xml:space="preserve"><style type="text/css">.st0{fill:#1F5FA8;}</style><rect class="st0" width="50" height="50"/></svg>'
+		);
+		expect(removed).toEqual(['the DOCTYPE']);
+	});
+
 	test('what cannot be read safely is refused', () => {
 		expect(() => sanitizeSvg(Buffer.from('<!DOCTYPE svg [<!ENTITY x "y">]><svg>&x;</svg>'))).toThrow(SvgRefused);
 		expect(() => sanitizeSvg(Buffer.from('<html><svg></svg></html>'))).toThrow(/root element/);
@@ -158,6 +170,11 @@ describe('staff branding', () => {
 		expect(icon.status).toBe(200);
 		expect(icon.headers.get('content-type')).toBe('image/png');
 
+		const jpeg = Buffer.concat([Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'), Buffer.alloc(64), Buffer.from('ffd9', 'hex')]);
+		const jpg = await call(server, 'POST', '/api/staff/branding/logo', { cookie: office.cookie, raw: jpeg, contentType: 'image/jpeg' });
+		expect(logoUploadResponseSchema.parse(jpg.body).logo).toMatchObject({ mime: 'image/jpeg', size: jpeg.byteLength });
+		expect((await fetch(`${server.url}${(await manifest(server)).icons[0].src}`)).status).toBe(200);
+
 		// The declared type does not matter: the content decides.
 		const svg = await call(server, 'POST', '/api/staff/branding/logo', { cookie: office.cookie, raw: HOSTILE_SVG, contentType: 'application/octet-stream' });
 		expect(svg.status).toBe(200);
@@ -173,7 +190,7 @@ describe('staff branding', () => {
 		for (const [raw, type] of [
 			['<html><body>not an image</body></html>', 'image/png'],
 			['GIF89a......', 'image/png'],
-			['<!DOCTYPE svg><svg></svg>', 'image/svg+xml']
+			['<!DOCTYPE svg [<!ENTITY boom "boom">]><svg>&boom;</svg>', 'image/svg+xml']
 		] as const) {
 			const res = await call(server, 'POST', '/api/staff/branding/logo', { cookie: office.cookie, raw, contentType: type });
 			expect(res.status, raw).toBe(415);
@@ -182,6 +199,6 @@ describe('staff branding', () => {
 		expect(tooBig.status).toBe(413);
 		expect(dbState(server)).toBe(before);
 		const actions = server.app.store.db.select().from(s.auditLog).where(eq(s.auditLog.action, 'branding.logo_changed')).all();
-		expect(actions.map((a) => (a.detail as { mime: string }).mime)).toEqual(['image/png', 'image/svg+xml']);
+		expect(actions.map((a) => (a.detail as { mime: string }).mime)).toEqual(['image/png', 'image/jpeg', 'image/svg+xml']);
 	});
 });
