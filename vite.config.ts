@@ -12,6 +12,10 @@ export default defineConfig({
 			srcDir: 'client',
 			// Emitted as build/sw.js, the name the server serves with no-cache.
 			filename: 'sw.js',
+			// Absolute, so a first visit on a deep link (/invoices/123) registers /sw.js for the
+			// whole origin instead of /invoices/sw.js.
+			base: '/',
+			scope: '/',
 			// The server generates /manifest.webmanifest from the live branding.
 			manifest: false,
 			// Registered from the app through virtual:pwa-register (see client/lib/pwa).
