@@ -1,5 +1,5 @@
 import type { MangoQuery } from 'rxdb';
-import type { Message } from '../../../shared/schemas/message.ts';
+import type { Message, MessageAttachment } from '../../../shared/schemas/message.ts';
 import type { PorchlightDatabase } from './database.ts';
 
 // Type-only imports: the messages screen uses this module before RxDB (and zod) are loaded.
@@ -10,9 +10,18 @@ export const MESSAGE_MAX_LENGTH = 5000;
 /** Where one of the customer's own messages is: on the device only, at the office, or refused. */
 export type MessageDelivery = 'pending' | 'sent' | 'failed';
 
-/** The body as it will be sent, or a sentence saying why it cannot be. */
-export function checkMessageBody(body: string): { ok: true; body: string } | { ok: false; error: string } {
+/** The words a message of photos alone carries, as every message has a body: "Photo", "3 photos". */
+export function photoMessageBody(photos: number): string {
+	return photos === 1 ? 'Photo' : `${photos} photos`;
+}
+
+/**
+ * The body as it will be sent, or a sentence saying why it cannot be. With `photos`, an empty
+ * body is fine: it becomes "Photo" or "N photos".
+ */
+export function checkMessageBody(body: string, options: { photos?: number } = {}): { ok: true; body: string } | { ok: false; error: string } {
 	const trimmed = body.trim();
+	if (trimmed === '' && options.photos) return { ok: true, body: photoMessageBody(options.photos) };
 	if (trimmed === '') return { ok: false, error: 'Write a message first.' };
 	if (trimmed.length > MESSAGE_MAX_LENGTH) return { ok: false, error: `A message can be at most ${MESSAGE_MAX_LENGTH} characters (this one has ${trimmed.length}).` };
 	return { ok: true, body: trimmed };
@@ -23,15 +32,19 @@ export function checkMessageBody(body: string): { ok: true; body: string } | { o
  * server-owned fields (author name, createdAt, updatedAt) left empty for the server to fill in.
  * createdAt stays 0 until the server's copy comes back, which is what marks it sent.
  */
-export function newCustomerMessage(body: string, sentAt: number, id: string = crypto.randomUUID()): Message {
-	const checked = checkMessageBody(body);
+export function newCustomerMessage(body: string, sentAt: number, id: string = crypto.randomUUID(), attachments: MessageAttachment[] = []): Message {
+	const checked = checkMessageBody(body, { photos: attachments.length });
 	if (!checked.ok) throw new Error(checked.error);
-	return { id, authorKind: 'customer', authorName: '', body: checked.body, attachments: [], sentAt, createdAt: 0, updatedAt: 0 };
+	return { id, authorKind: 'customer', authorName: '', body: checked.body, attachments, sentAt, createdAt: 0, updatedAt: 0 };
 }
 
-/** Writes a message into the local outbox; the replication sends it when it can (also after a restart). */
-export async function sendMessage(db: PorchlightDatabase, body: string, options: { now?: number; id?: string } = {}): Promise<Message> {
-	const message = newCustomerMessage(body, options.now ?? Date.now(), options.id);
+/**
+ * Writes a message into the local outbox; the replication sends it when it can (also after a
+ * restart). `attachments` must be the customer's uploads as the server answered them (photos are
+ * uploaded first: see lib/attachments).
+ */
+export async function sendMessage(db: PorchlightDatabase, body: string, options: { now?: number; id?: string; attachments?: MessageAttachment[] } = {}): Promise<Message> {
+	const message = newCustomerMessage(body, options.now ?? Date.now(), options.id, options.attachments);
 	await db.messages.insert(message);
 	return message;
 }

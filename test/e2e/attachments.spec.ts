@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { startServer, type TestServer } from '../helpers/app.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { pngBytes } from '../helpers/images.ts';
+import { createSession, sessionCookieName } from '../../server/auth/sessions.ts';
+import { messages, portalUsers, uploads } from '../../server/db/schema.ts';
+import { photoDatabaseName } from '../../client/lib/attachments/photo-store.ts';
+
+/*
+ * Message photos on a real Chromium against the real server and the demo data: a photo chosen
+ * while offline is resized on the device and shown as a thumbnail in the compose box; the message
+ * is pending with its thumbnail, stays so across an offline reload, and once online the photo is
+ * uploaded and the message sent — one message with one attachment at the server, its thumbnail
+ * served from there. Photos open full size; sign-out deletes the held photos' database.
+ * The client build is copied to a temp dir so a concurrent rebuild cannot change it mid-test.
+ */
+
+let server: TestServer;
+let browser: TestBrowser;
+let clientDir: string;
+let page: Page;
+let customerId: string;
+const pageErrors: string[] = [];
+let apiReachable = true;
+
+/** Chromium's offline mode plus a gate dropping API connections (see messages.spec.ts for why). */
+async function setNetwork(online: boolean) {
+	apiReachable = online;
+	await browser.context.setOffline(!online);
+}
+
+beforeAll(async () => {
+	const built = path.resolve('build');
+	if (!fs.existsSync(path.join(built, 'sw.js'))) throw new Error('build/ is missing: run `npx vite build` first');
+	clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
+	fs.cpSync(built, clientDir, { recursive: true });
+	server = await startServer({ seedDemo: true, clientDir });
+	browser = await launchBrowser();
+	const http = server.app.server;
+	for (const event of ['request', 'upgrade'] as const) {
+		const handlers = http.listeners(event) as ((req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => void)[];
+		http.removeAllListeners(event);
+		http.on(event, (req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => {
+			if (!apiReachable && req.url?.startsWith('/api/')) return req.socket.destroy();
+			for (const h of handlers) h(req, ...rest);
+		});
+	}
+
+	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
+	customerId = user.customerId;
+	const { token } = createSession(server.app.store.db, { kind: 'customer', portalUserId: user.id, customerId }, { now: server.app.clock() });
+	await browser.context.addCookies([{ name: sessionCookieName(server.config), value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+	page = await browser.context.newPage();
+	page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+afterAll(async () => {
+	await browser?.close();
+	await server?.close();
+	if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+});
+
+function serverCopies(body: string) {
+	return server.app.store.db
+		.select()
+		.from(messages)
+		.where(and(eq(messages.customerId, customerId), eq(messages.body, body)))
+		.all();
+}
+
+function serverUploads() {
+	return server.app.store.db.select().from(uploads).where(eq(uploads.customerId, customerId)).all();
+}
+
+const messageItem = (text: string) => page.locator('li.message', { hasText: text });
+
+/** The rendered size of an image once loaded (0 × 0 while it has not). */
+function loadedSize(selector: ReturnType<Page['locator']>) {
+	return selector.evaluate((img: HTMLImageElement) => (img.complete ? `${img.naturalWidth}x${img.naturalHeight}` : 'loading'));
+}
+
+async function openMessages() {
+	await page.goto(server.url + '/messages');
+	await page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor();
+	await page.locator('li.message').first().waitFor({ timeout: 30_000 });
+	await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 20_000 });
+}
+
+test('choosing photos shows resized previews that can be removed before sending', async () => {
+	await openMessages();
+	const input = page.locator('input[type="file"]');
+	expect(await input.getAttribute('accept')).toBe('image/*');
+	expect(await input.getAttribute('capture')).toBe('environment');
+	expect(await input.getAttribute('multiple')).not.toBeNull();
+	expect(await page.getByRole('button', { name: 'Add photo' }).isEnabled()).toBe(true);
+
+	await input.setInputFiles([
+		{ name: 'first.png', mimeType: 'image/png', buffer: pngBytes(60, 40) },
+		{ name: 'second.png', mimeType: 'image/png', buffer: pngBytes(40, 60, [0, 0, 200]) }
+	]);
+	const previews = page.getByRole('list', { name: 'Photos to send' }).getByRole('img');
+	await expect.poll(() => previews.count()).toBe(2);
+	// Re-encoded on the device: JPEG names, same pixels.
+	expect(await previews.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))).toEqual(['first.jpg', 'second.jpg']);
+	await page.getByRole('button', { name: 'Remove photo first.jpg' }).click();
+	await expect.poll(() => previews.count()).toBe(1);
+	await page.getByRole('button', { name: 'Remove photo second.jpg' }).click();
+	await expect.poll(() => page.getByRole('list', { name: 'Photos to send' }).count()).toBe(0);
+	expect(serverUploads()).toEqual([]);
+});
+
+test('a photo sent offline is pending with its thumbnail, also after an offline reload, and is uploaded and sent once online', async () => {
+	const body = `Leak under the sink ${Date.now()}`;
+	await setNetwork(false);
+	// Larger than the device keeps: it is resized to 1600 px on its longest side.
+	await page.locator('input[type="file"]').setInputFiles({ name: 'leak.png', mimeType: 'image/png', buffer: pngBytes(2000, 1000) });
+	const preview = page.getByRole('list', { name: 'Photos to send' }).getByRole('img', { name: 'leak.jpg' });
+	await preview.waitFor();
+	await expect.poll(() => loadedSize(preview)).toBe('1600x800');
+
+	const box = page.getByLabel('Message', { exact: true });
+	await box.fill(body);
+	await box.press('Enter');
+	await expect.poll(() => messageItem(body).getAttribute('data-delivery')).toBe('pending');
+	expect(await box.inputValue()).toBe('');
+	expect(await page.getByRole('list', { name: 'Photos to send' }).count()).toBe(0);
+	const thumb = messageItem(body).getByRole('img', { name: 'leak.jpg' });
+	await expect.poll(() => loadedSize(thumb)).toBe('1600x800');
+	expect(await thumb.getAttribute('src')).toMatch(/^blob:/);
+	expect(await messageItem(body).textContent()).toContain('Waiting to send');
+	expect(serverCopies(body)).toHaveLength(0);
+	expect(serverUploads()).toEqual([]);
+
+	// Closed and opened again with no network: the message and its photo are on the device.
+	await page.reload();
+	await page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor();
+	await messageItem(body).waitFor({ timeout: 30_000 });
+	expect(await messageItem(body).getAttribute('data-delivery')).toBe('pending');
+	const again = messageItem(body).getByRole('img', { name: 'leak.jpg' });
+	await expect.poll(() => loadedSize(again), { timeout: 10_000 }).toBe('1600x800');
+	await new Promise((r) => setTimeout(r, 500));
+	expect(serverCopies(body)).toHaveLength(0);
+	expect(serverUploads()).toEqual([]);
+
+	await setNetwork(true);
+	await expect.poll(() => messageItem(body).getAttribute('data-delivery'), { timeout: 30_000 }).toBe('sent');
+	const copies = serverCopies(body);
+	expect(copies).toHaveLength(1);
+	expect(copies[0].attachments).toHaveLength(1);
+	const [attachment] = copies[0].attachments;
+	expect(attachment).toMatchObject({ name: 'leak.jpg', mime: 'image/jpeg', width: 1600, height: 800 });
+	const stored = serverUploads();
+	expect(stored).toHaveLength(1);
+	expect(stored[0]).toMatchObject({ id: attachment.id, fileSha256: attachment.fileSha256, mime: 'image/jpeg' });
+	// Still exactly one after the dust settles.
+	await new Promise((r) => setTimeout(r, 1_000));
+	expect(serverCopies(body)).toHaveLength(1);
+	expect(serverUploads()).toHaveLength(1);
+
+	// Opened afresh, the thumbnail comes from the server.
+	await page.reload();
+	await messageItem(body).waitFor({ timeout: 30_000 });
+	const served = messageItem(body).getByRole('img', { name: 'leak.jpg' });
+	expect(await served.getAttribute('src')).toBe(`/api/files/attachments/${attachment.id}?thumb=1`);
+	await served.scrollIntoViewIfNeeded();
+	await expect.poll(() => loadedSize(served), { timeout: 10_000 }).toBe('1600x800');
+	const fetched = await page.evaluate(async (src) => {
+		const res = await fetch(src);
+		return { status: res.status, type: res.headers.get('content-type'), size: (await res.arrayBuffer()).byteLength };
+	}, `/api/files/attachments/${attachment.id}?thumb=1`);
+	expect(fetched).toEqual({ status: 200, type: 'image/jpeg', size: stored[0].size });
+
+	// Tap to open full size; Escape closes it.
+	await served.click();
+	const viewer = page.getByRole('dialog', { name: 'Photo: leak.jpg' });
+	await viewer.waitFor();
+	await expect.poll(() => loadedSize(viewer.getByRole('img', { name: 'leak.jpg' }))).toBe('1600x800');
+	await page.keyboard.press('Escape');
+	await expect.poll(() => viewer.isVisible()).toBe(false);
+	expect(pageErrors).toEqual([]);
+});
+
+test('signing out deletes the held photos from the browser', async () => {
+	const body = `Held at sign-out ${Date.now()}`;
+	await setNetwork(false);
+	await page.locator('input[type="file"]').setInputFiles({ name: 'later.png', mimeType: 'image/png', buffer: pngBytes(30, 30) });
+	await page.getByRole('list', { name: 'Photos to send' }).getByRole('img').waitFor();
+	await page.getByLabel('Message', { exact: true }).fill(body);
+	await page.getByRole('button', { name: 'Send', exact: true }).click();
+	await expect.poll(() => messageItem(body).getAttribute('data-delivery')).toBe('pending');
+	const names = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+	expect(await names()).toContain(photoDatabaseName(customerId));
+
+	// Signed out while still offline: the held message and its photo go with the rest.
+	await page.goto(server.url + '/account');
+	await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+	await page.waitForURL(server.url + '/');
+	await expect.poll(async () => (await names()).filter((n) => n.includes('porchlight-')), { timeout: 10_000 }).toEqual([]);
+	await setNetwork(true);
+	await new Promise((r) => setTimeout(r, 500));
+	expect(serverCopies(body)).toHaveLength(0);
+	expect(pageErrors).toEqual([]);
+});
