@@ -78,6 +78,20 @@ function serverUploads() {
 
 const messageItem = (text: string) => page.locator('li.message', { hasText: text });
 
+const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the page (WCAG 2.x A and AA rules). */
+async function axeViolations(p: Page): Promise<string[]> {
+	await p.evaluate(AXE);
+	const result = await p.evaluate(async () => {
+		const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+		return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+	});
+	return result.violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 /** The rendered size of an image once loaded (0 × 0 while it has not). */
 function loadedSize(selector: ReturnType<Page['locator']>) {
 	return selector.evaluate((img: HTMLImageElement) => (img.complete ? `${img.naturalWidth}x${img.naturalHeight}` : 'loading'));
@@ -106,6 +120,7 @@ test('choosing photos shows resized previews that can be removed before sending'
 	await expect.poll(() => previews.count()).toBe(2);
 	// Re-encoded on the device: JPEG names, same pixels.
 	expect(await previews.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))).toEqual(['first.jpg', 'second.jpg']);
+	expect(await axeViolations(page)).toEqual([]);
 	await page.getByRole('button', { name: 'Remove photo first.jpg' }).click();
 	await expect.poll(() => previews.count()).toBe(1);
 	await page.getByRole('button', { name: 'Remove photo second.jpg' }).click();
@@ -132,6 +147,7 @@ test('a photo sent offline is pending with its thumbnail, also after an offline 
 	await expect.poll(() => loadedSize(thumb)).toBe('1600x800');
 	expect(await thumb.getAttribute('src')).toMatch(/^blob:/);
 	expect(await messageItem(body).textContent()).toContain('Waiting to send');
+	expect(await axeViolations(page)).toEqual([]);
 	expect(serverCopies(body)).toHaveLength(0);
 	expect(serverUploads()).toEqual([]);
 
@@ -179,9 +195,43 @@ test('a photo sent offline is pending with its thumbnail, also after an offline 
 	const viewer = page.getByRole('dialog', { name: 'Photo: leak.jpg' });
 	await viewer.waitFor();
 	await expect.poll(() => loadedSize(viewer.getByRole('img', { name: 'leak.jpg' }))).toBe('1600x800');
+	expect(await axeViolations(page)).toEqual([]);
 	await page.keyboard.press('Escape');
 	await expect.poll(() => viewer.isVisible()).toBe(false);
 	expect(pageErrors).toEqual([]);
+});
+
+test('a photo the server refuses shows its message failed, with Retry that sends it and Discard', async () => {
+	await openMessages();
+	const refuse = (route: import('playwright-core').Route) =>
+		route.fulfill({ status: 415, contentType: 'application/json', body: JSON.stringify({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'This file is not a photo we can take.' }) });
+	await browser.context.route('**/api/files/uploads*', refuse);
+	try {
+		const kept = `Retried photo ${Date.now()}`;
+		const dropped = `Discarded photo ${Date.now()}`;
+		for (const [body, name] of [[kept, 'kept.png'], [dropped, 'dropped.png']]) {
+			await page.locator('input[type="file"]').setInputFiles({ name, mimeType: 'image/png', buffer: pngBytes(24, 24) });
+			await page.getByRole('list', { name: 'Photos to send' }).getByRole('img').waitFor();
+			await page.getByLabel('Message', { exact: true }).fill(body);
+			await page.getByRole('button', { name: 'Send', exact: true }).click();
+			await expect.poll(() => messageItem(body).getAttribute('data-delivery'), { timeout: 15_000 }).toBe('failed');
+			expect(await messageItem(body).textContent()).toContain('Not sent: This file is not a photo we can take.');
+		}
+		expect(serverCopies(kept)).toHaveLength(0);
+		await browser.context.unroute('**/api/files/uploads*', refuse);
+
+		await messageItem(kept).getByRole('button', { name: 'Retry' }).click();
+		await expect.poll(() => messageItem(kept).getAttribute('data-delivery'), { timeout: 30_000 }).toBe('sent');
+		expect(serverCopies(kept)).toHaveLength(1);
+		expect(serverCopies(kept)[0].attachments).toHaveLength(1);
+
+		await messageItem(dropped).getByRole('button', { name: 'Discard' }).click();
+		await expect.poll(() => messageItem(dropped).count()).toBe(0);
+		await new Promise((r) => setTimeout(r, 500));
+		expect(serverCopies(dropped)).toHaveLength(0);
+	} finally {
+		await browser.context.unroute('**/api/files/uploads*', refuse).catch(() => {});
+	}
 });
 
 test('signing out deletes the held photos from the browser', async () => {
