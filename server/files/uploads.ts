@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import {
 	attachmentParamsSchema,
 	attachmentQuerySchema,
@@ -17,8 +17,9 @@ import { customerOf } from '../auth/guard.ts';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { Principal } from '../auth/types.ts';
 import type { Db } from '../db/client.ts';
-import { uploads } from '../db/schema.ts';
+import { messages, uploads } from '../db/schema.ts';
 import { AppError, parseInput } from '../http/errors.ts';
+import { visibility } from '../sync/visibility.ts';
 import { readImageHeader } from './image-header.ts';
 import { contentDisposition } from './routes.ts';
 import { filePath, storeFile } from './store.ts';
@@ -58,16 +59,13 @@ interface StoredFile {
 	mime: string;
 }
 
-interface AttachmentRow {
-	value: string;
-}
-
 /**
  * Finds the file behind an attachment id for a principal, or null — the same null whether the id
- * is unknown or belongs to someone else. A customer may open their own uploads and any attachment
- * of a message in their own thread (the office's too); staff may open any of them.
+ * is unknown or belongs to someone else. A customer may open their own uploads, and any
+ * attachment of a message they may see (the sync visibility rule: their own thread, the office's
+ * messages too); staff may open any of them.
  */
-function attachmentFor(db: Db, findInMessages: (customerId: string | null, id: string) => StoredFile | null, principal: Principal, id: string): StoredFile | null {
+function attachmentFor(db: Db, principal: Principal, id: string): StoredFile | null {
 	const customerId = principal.kind === 'customer' ? principal.customerId : null;
 	const upload = db
 		.select()
@@ -75,7 +73,21 @@ function attachmentFor(db: Db, findInMessages: (customerId: string | null, id: s
 		.where(customerId ? and(eq(uploads.id, id), eq(uploads.customerId, customerId)) : eq(uploads.id, id))
 		.get();
 	if (upload) return { fileSha256: upload.fileSha256, name: upload.name, mime: upload.mime };
-	return findInMessages(customerId, id);
+	// Attachments that came from elsewhere (the office, the integration API) have no upload row:
+	// they are found in the messages themselves.
+	const view = visibility.messages(principal);
+	const rows = db
+		.select()
+		.from(messages)
+		.where(and(view.scope, eq(messages.deleted, false), sql`exists (select 1 from json_each(${messages.attachments}) a where json_extract(a.value, '$.id') = ${id})`))
+		.limit(5)
+		.all();
+	for (const row of rows) {
+		if (!view.shows(row)) continue;
+		const a = row.attachments.find((x) => x.id === id);
+		if (a && /^[0-9a-f]{64}$/.test(a.fileSha256)) return { fileSha256: a.fileSha256, name: a.name, mime: a.mime };
+	}
+	return null;
 }
 
 const plugin: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
@@ -83,24 +95,6 @@ const plugin: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
 	const limiter = new RateLimiter(app.store.sqlite);
 	const megabytes = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
 	const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', `A photo can be at most ${megabytes} MB.`);
-
-	// Attachments of messages that came from elsewhere (the office, the integration API) have no
-	// upload row: they are found in the messages themselves, within the customer's own thread.
-	const inCustomerMessages = app.store.sqlite.prepare<[string, string], AttachmentRow>(
-		`SELECT a.value AS value FROM messages m, json_each(m.attachments) a
-		 WHERE m.customer_id = ? AND m.deleted = 0 AND json_extract(a.value, '$.id') = ? LIMIT 1`
-	);
-	const inAnyMessages = app.store.sqlite.prepare<[string], AttachmentRow>(
-		`SELECT a.value AS value FROM messages m, json_each(m.attachments) a
-		 WHERE m.deleted = 0 AND json_extract(a.value, '$.id') = ? LIMIT 1`
-	);
-	const findInMessages = (customerId: string | null, id: string): StoredFile | null => {
-		const row = customerId ? inCustomerMessages.get(customerId, id) : inAnyMessages.get(id);
-		if (!row) return null;
-		const a = JSON.parse(row.value) as { fileSha256?: unknown; name?: unknown; mime?: unknown };
-		if (typeof a.fileSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.fileSha256)) return null;
-		return { fileSha256: a.fileSha256, name: typeof a.name === 'string' ? a.name : 'attachment', mime: typeof a.mime === 'string' ? a.mime : 'application/octet-stream' };
-	};
 
 	// An encapsulated scope: here every body, whatever its Content-Type, arrives as raw bytes, so
 	// the type is decided by the content alone.
@@ -168,7 +162,7 @@ const plugin: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
 		if (!params.success) throw notFound;
 		// The thread's preview is the photo itself: devices resize photos before uploading them.
 		parseInput(attachmentQuerySchema, request.query);
-		const stored = attachmentFor(app.store.db, findInMessages, request.principal!, params.data.id);
+		const stored = attachmentFor(app.store.db, request.principal!, params.data.id);
 		if (!stored) throw notFound;
 		const file = filePath(app.config.dataDir, stored.fileSha256);
 		let size: number;

@@ -248,7 +248,7 @@ test('too many photos, or one photo twice, is a clear 400 naming the field, and 
 	expect(six.status).toBe(200);
 });
 
-test('an office attachment in the customer’s thread opens for that customer and staff, and for no other customer', async () => {
+test('an office attachment in the customer’s thread opens for that customer and staff, for no other customer, and not once the message is deleted', async () => {
 	const a = customer();
 	const b = customer();
 	const bytes = pngBytes(8, 8, [0, 128, 0]);
@@ -279,6 +279,12 @@ test('an office attachment in the customer’s thread opens for that customer an
 	const other = await download(b.cookie, 'office-att-1');
 	expect(other.res.status).toBe(404);
 	expect(other.bytes.toString()).toBe((await download(b.cookie, 'office-att-2')).bytes.toString());
+
+	// A message taken back (a tombstone) takes its attachment with it.
+	server.app.writer.transaction((w) => {
+		w.db.update(s.messages).set({ deleted: true, seq: w.touch('messages', a.id, messageId), updatedAt: w.version(0) }).where(eq(s.messages.id, messageId)).run();
+	});
+	expect((await download(a.cookie, 'office-att-1')).res.status).toBe(404);
 });
 
 test(`uploads are limited to ${UPLOADS_PER_HOUR} an hour per customer, and the allowance comes back`, async () => {
