@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { api, ApiError, OfflineError } from '$lib/api/http';
 import type { ErrorBody } from '$shared/protocol/errors';
 import type {
@@ -6,8 +7,6 @@ import type {
 	AuditResponse,
 	BrandingUpdate,
 	BrandingUpdateResponse,
-	CustomerCreate,
-	CustomerPatch,
 	CustomerRecord,
 	CustomerSearchResponse,
 	DocumentUploadQuery,
@@ -26,6 +25,7 @@ import type {
 	ThreadDetail,
 	ThreadPatch
 } from '$shared/protocol/staff';
+import type { customerCreateSchema, customerPatchSchema } from '$shared/protocol/staff';
 import type { WebhookDelivery, WebhookEndpoint, WebhookEndpointCreated, WebhookEvent } from '$shared/protocol/integration';
 import type {
 	AppointmentResponse,
@@ -88,8 +88,8 @@ export const inboxApi = {
 export const customersApi = {
 	search: (p: { q?: string; offset?: number; limit?: number } = {}) => api<CustomerSearchResponse>(`/api/staff/customers${query(p)}`),
 	get: (id: string) => api<CustomerRecord>(`/api/staff/customers/${encodeURIComponent(id)}`),
-	create: (input: Partial<CustomerCreate> & { name: string }) => api<CustomerRecord>('/api/staff/customers', { method: 'POST', body: input }),
-	update: (id: string, patch: CustomerPatch) => api<CustomerRecord>(`/api/staff/customers/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
+	create: (input: z.input<typeof customerCreateSchema>) => api<CustomerRecord>('/api/staff/customers', { method: 'POST', body: input }),
+	update: (id: string, patch: z.input<typeof customerPatchSchema>) => api<CustomerRecord>(`/api/staff/customers/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
 	invite: (id: string, input: Partial<PortalInvite> & { email: string }) =>
 		api<PortalInviteResponse>(`/api/staff/customers/${encodeURIComponent(id)}/portal-users`, { method: 'POST', body: input }),
 	removePortalUser: (id: string, portalUserId: string) =>
