@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { customers, invoices, portalUsers } from '../../server/db/schema.ts';
 import { DEMO_MODE_LABEL } from '../../shared/protocol/payments.ts';
 import { startServer, type TestServer } from '../helpers/app.ts';
@@ -27,6 +27,17 @@ import { startFakeStripe, type FakeMethodBehaviour, type FakeStripe } from '../f
  */
 
 const FUTURE_DUE = '2099-01-15';
+const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the current page (WCAG 2.x A and AA rules). */
+async function axeViolations(p: Page): Promise<string[]> {
+	await p.evaluate(AXE);
+	const result = await p.evaluate(async () => {
+		const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+		return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+	});
+	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 function copyBuild(): string {
 	const built = path.resolve('build');
@@ -156,6 +167,28 @@ describe('demo provider', () => {
 		await page.getByRole('heading', { level: 1, name: 'Payment received' }).waitFor();
 	});
 
+	test('every payment screen passes an automated accessibility scan at phone and desktop widths', async () => {
+		const { invoiceId } = addInvoice(server, customerId, { total: 5_100, dueDate: FUTURE_DUE });
+		const paid = paymentRows(server, invoiceIdOf(server, 'INV-04127'))[0];
+		const screens: [string, RegExp][] = [
+			[`/pay/${invoiceId}`, /^Pay \$51\.00$/],
+			[`/pay/receipt/${paid.id}`, /^Download receipt/],
+			['/pay/history', /^Receipt RCPT-04127/],
+			['/pay/methods', /^Add a card or bank account$/]
+		];
+		const found: string[] = [];
+		for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+			await page.setViewportSize(viewport);
+			for (const [url, ready] of screens) {
+				await page.goto(server.url + url);
+				await page.getByRole('button', { name: ready }).or(page.getByRole('link', { name: ready })).first().waitFor();
+				for (const v of await axeViolations(page)) found.push(`${viewport.width}px ${url} ${v}`);
+			}
+		}
+		await page.setViewportSize({ width: 390, height: 844 });
+		expect(found).toEqual([]);
+	});
+
 	test('a declined card shows why and leaves the invoice open; trying again pays on the same attempt', async () => {
 		const { invoiceId, number } = addInvoice(server, customerId, { total: 12_000, dueDate: FUTURE_DUE });
 		const watcher = await browser.context.newPage();
@@ -179,6 +212,42 @@ describe('demo provider', () => {
 		expect(paymentRows(server, invoiceId).map((r) => [r.status, r.attempt])).toEqual([['succeeded', 1]]);
 		await invoiceShows(watcher, 'Paid');
 		await watcher.close();
+	});
+
+	test('an answer lost on its way back: tapping Pay again reaches the same attempt and charges once', async () => {
+		const { invoiceId, number } = addInvoice(server, customerId, { total: 3_300, dueDate: FUTURE_DUE });
+		await page.goto(`${server.url}/pay/${invoiceId}`);
+		await chooseDemo(page, 'Card', 'Success');
+		// The server confirms the payment, but the phone never hears back; the invoice's change is held
+		// back too, so the customer is left with only the error and taps Pay again.
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		const holdSync = async (route: Route) => {
+			await held;
+			await route.continue().catch(() => undefined);
+		};
+		await browser.context.route('**/api/sync/invoices/pull**', holdSync);
+		let lost = 0;
+		await browser.context.route('**/api/pay/demo/payments/*/confirm', async (route) => {
+			await route.fetch();
+			lost++;
+			await route.abort('connectionreset');
+		}, { times: 1 });
+		try {
+			const pay = page.getByRole('button', { name: 'Pay $33.00', exact: true });
+			await pay.click();
+			await page.getByRole('alert').filter({ hasText: 'The connection dropped before we heard back' }).waitFor();
+			expect(lost).toBe(1);
+			expect(paymentRows(server, invoiceId).map((r) => r.status)).toEqual(['succeeded']);
+
+			await pay.click();
+			await expectReceipt(page, { amount: '$33.00', invoiceNumber: number, method: 'Visa •••• 4242' });
+		} finally {
+			release();
+			await browser.context.unroute('**/api/sync/invoices/pull**', holdSync);
+		}
+		expect(paymentRows(server, invoiceId).map((r) => [r.status, r.attempt])).toEqual([['succeeded', 1]]);
+		expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'paid', amountPaid: 3_300 });
 	});
 
 	test('a card that needs authentication asks the customer to confirm, then pays', async () => {

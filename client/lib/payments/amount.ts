@@ -1,4 +1,4 @@
-import { currencyExponent, formatMoney } from '$shared/money';
+import { currencyExponent, formatMoney } from '../../../shared/money.ts';
 
 /** A typed amount read as minor units, or why it cannot be paid. */
 export type AmountCheck = { ok: true; minor: number } | { ok: false; error: string };

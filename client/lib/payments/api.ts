@@ -21,14 +21,7 @@ import { api } from '$lib/api/http';
 
 export type { IntentResponse, OnlineMethodKind, PayConfig, PaymentSummary, Receipt, SavedMethod };
 
-/** What every payment screen shows in demo mode (mirrors DEMO_MODE_LABEL without importing zod). */
-export const DEMO_MODE_LABEL = 'Demo mode — no real money';
-
-/** The headline of a bank payment on its way. */
-export const ACH_PROCESSING_HEADLINE = 'Processing — usually up to 4 business days';
-
-/** Why the Pay button is off without a network. */
-export const OFFLINE_PAY_REASON = "You're offline — paying needs a connection";
+export { ACH_PROCESSING_HEADLINE, DEMO_MODE_LABEL, OFFLINE_PAY_REASON } from './labels';
 
 /**
  * A Pay tap can wait on Stripe: give it room. A request that times out may still have gone

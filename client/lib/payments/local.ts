@@ -1,4 +1,4 @@
-import type { Invoice, InvoicePayment } from '$shared/schemas/invoice';
+import type { Invoice, InvoicePayment } from '../../../shared/schemas/invoice.ts';
 
 /*
  * Payments as the device already knows them: every invoice carries its payments, so history and

@@ -145,10 +145,25 @@ export class PayFlow {
 		return this.#run('Paying…', async () => {
 			const intent = await this.#newMethodIntent(amount);
 			if (intent.status === 'succeeded' || intent.status === 'processing') return this.#settle(intent);
-			const confirmed = await demoConfirm(intent.paymentId, { method, outcome });
-			this.intent = confirmed;
-			await this.#settle(confirmed, method);
+			await this.#demoConfirm(intent.paymentId, method, outcome);
 		});
+	}
+
+	/**
+	 * Demo confirmation. A 409 means the payment moved on meanwhile (a retry after a lost
+	 * answer, say): where it stands is read back instead of showing an error.
+	 */
+	async #demoConfirm(paymentId: string, method: OnlineMethodKind, outcome: DemoOutcome): Promise<void> {
+		let confirmed: IntentResponse;
+		try {
+			confirmed = await demoConfirm(paymentId, { method, outcome });
+		} catch (err) {
+			if (!(err instanceof ApiError && err.status === 409)) throw err;
+			this.#show(await refreshPayment(paymentId), null);
+			return;
+		}
+		this.intent = confirmed;
+		await this.#settle(confirmed, method);
 	}
 
 	/** Demo mode: the customer passes (or abandons) the bank's check. */
@@ -160,11 +175,7 @@ export class PayFlow {
 			this.error = 'The payment was not confirmed, so nothing was charged. Try again, or use another card or bank account.';
 			return Promise.resolve();
 		}
-		return this.#run('Confirming…', async () => {
-			const confirmed = await demoConfirm(phase.paymentId, { method: phase.method, outcome: 'success' });
-			this.intent = confirmed;
-			await this.#settle(confirmed, phase.method);
-		});
+		return this.#run('Confirming…', () => this.#demoConfirm(phase.paymentId, phase.method, 'success'));
 	}
 
 	/** Stripe: confirms the attempt with what the customer typed into the Payment Element. */
