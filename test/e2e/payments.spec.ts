@@ -9,7 +9,7 @@ import { DEMO_MODE_LABEL } from '../../shared/protocol/payments.ts';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { cookieFor } from '../helpers/session.ts';
-import { addInvoice, invoiceRow, paymentRows, startPayServer } from '../fakes/payments-world.ts';
+import { addInvoice, invoiceRow, paymentRows, setBusiness, startPayServer } from '../fakes/payments-world.ts';
 import { startFakeStripe, type FakeMethodBehaviour, type FakeStripe } from '../fakes/stripe.ts';
 
 /*
@@ -248,6 +248,36 @@ describe('demo provider', () => {
 		}
 		expect(paymentRows(server, invoiceId).map((r) => [r.status, r.attempt])).toEqual([['succeeded', 1]]);
 		expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'paid', amountPaid: 3_300 });
+	});
+
+	test('a partial payment, when the business allows it: the minimum is shown and enforced, and the rest stays due', async () => {
+		setBusiness(server, { allowPartialPayments: true, minimumPartialPayment: 2_500 });
+		try {
+			const { invoiceId, number } = addInvoice(server, customerId, { total: 20_000, dueDate: FUTURE_DUE });
+			await page.goto(`${server.url}/pay/${invoiceId}`);
+			await page.getByText('Part of it').click();
+			await page.getByText('At least $25.00, up to $200.00.').waitFor();
+			const field = page.getByLabel('Amount to pay');
+			await field.fill('10');
+			await field.blur();
+			await page.getByRole('alert').filter({ hasText: 'Pay at least $25.00, or the whole $200.00.' }).waitFor();
+			await page.getByRole('button', { name: 'Pay', exact: true }).click();
+			expect(paymentRows(server, invoiceId)).toEqual([]);
+			await field.fill('250');
+			await page.getByRole('alert').filter({ hasText: 'That is more than the $200.00 due.' }).waitFor();
+
+			await field.fill('50');
+			await chooseDemo(page, 'Card', 'Success');
+			await page.getByRole('button', { name: 'Pay $50.00', exact: true }).click();
+			await expectReceipt(page, { amount: '$50.00', invoiceNumber: number, method: 'Visa •••• 4242' });
+			expect(invoiceRow(server, invoiceId)).toMatchObject({ status: 'open', amountPaid: 5_000 });
+
+			await page.goto(`${server.url}/pay/${invoiceId}`);
+			await page.getByRole('region', { name: 'Amount due' }).getByText('$150.00', { exact: true }).waitFor();
+			await page.getByRole('button', { name: 'Pay $150.00', exact: true }).waitFor();
+		} finally {
+			setBusiness(server, { allowPartialPayments: false });
+		}
 	});
 
 	test('a card that needs authentication asks the customer to confirm, then pays', async () => {

@@ -80,8 +80,3 @@ export async function mountPaymentElement(
 		}
 	};
 }
-
-/** The SetupIntent id in its client secret (`seti_…_secret_…`). */
-export function setupIntentIdOf(clientSecret: string): string {
-	return clientSecret.split('_secret_')[0];
-}
