@@ -1,12 +1,27 @@
 /*
- * Client benchmark, in the system's Chromium against the real server and the production build:
- * - JavaScript shipped (gzip): what loads before first paint (the critical path) and in total;
- * - warm offline start: a returning, signed-in customer opens /invoices with no network, from
- *   navigation to the invoice list painted, without and with 4× CPU throttling;
- * - initial sync of 10,000 documents into a fresh device, against raw IndexedDB bulk writes of the
- *   same documents in the same browser in the same run.
- * Prints tables; asserts nothing about time. Build first (`npm run build`); this file builds when
- * the client is missing.
+ * Client benchmark, in the system's Chromium against the real server and the production build
+ * (build/; build first with `npx vite build`, this file builds only when the client is missing).
+ * Prints tables; asserts nothing about time. What each figure means:
+ *
+ * - Critical path: the JavaScript the first paint of /invoices cannot happen without. SvelteKit
+ *   renders a route only once its entry scripts, the root layout and the route's page — each with
+ *   every module it imports statically — are loaded and run: that set is the modulepreload list
+ *   SvelteKit writes into the prerendered /invoices page, plus the root error page it loads at
+ *   start. Scripts loaded with import() (RxDB, Dexie, workbox-window) are not on it, even when they
+ *   start loading before the first paint: nothing on screen waits for them. The note says how much
+ *   other JavaScript happened to finish loading before the first contentful paint of a cold,
+ *   signed-in visit, as a cross-check.
+ * - Whole build: every .js file under build/_app (gzip -9 each, as served), plus the service worker.
+ * - Warm offline start: a returning, signed-in customer whose service worker and local database
+ *   are in place opens /invoices with no network. Measured from navigation start to the first
+ *   frame that shows the invoice list (a row's number), observed inside the page: a mutation
+ *   observer notes the frame in which the row appears and the time is taken right after that
+ *   frame (requestAnimationFrame, then a message-channel task). The note adds when the test
+ *   driver saw it, which includes its own polling and round trips.
+ * - Initial sync: a fresh device signed in as a customer with SYNC_DOCS messages opens /messages.
+ *   From the first pull request to the moment all of them are stored in the device's database
+ *   (counted in its IndexedDB), against writing the same documents into IndexedDB directly, in one
+ *   transaction, in the same page.
  */
 import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +31,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
+import { databaseNameFor } from '../client/lib/db/database.ts';
 import * as s from '../server/db/schema.ts';
+import { RX_SCHEMA_VERSIONS } from '../shared/schemas/rx.ts';
 import { startServer } from '../test/helpers/app.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { cookieFor } from '../test/helpers/session.ts';
@@ -54,8 +71,14 @@ try {
 	const [name, value] = danaCookie.split(/=(.*)/s);
 	await browser.context.addCookies([{ name, value, url: server.url }]);
 
-	// 1. JavaScript shipped. The critical path is every script that finished loading before the
-	// first contentful paint of a cold, signed-in visit to /invoices.
+	// 1. JavaScript shipped. Critical path: see the header.
+	const html = fs.readFileSync(path.join(BUILD, 'invoices.html'), 'utf8');
+	const errorNode = allJs(path.join(BUILD, '_app', 'immutable', 'nodes')).find((f) => /[/\\]1\.[\w-]+\.js$/.test(f));
+	const criticalFiles = [...new Set([...html.matchAll(/_app\/immutable\/[\w./-]+\.js/g)].map((m) => path.join(BUILD, m[0])))];
+	if (errorNode) criticalFiles.push(errorNode);
+	const criticalGz = criticalFiles.reduce((n, f) => n + gz(f), 0);
+
+	// A cold, signed-in visit: what loads before the first contentful paint, and in all.
 	const page = await browser.context.newPage();
 	const jsLoaded: { url: string; at: number }[] = [];
 	page.on('requestfinished', (req) => {
@@ -66,13 +89,13 @@ try {
 	await page.getByText('INV-04127').first().waitFor({ timeout: 60_000 });
 	const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0);
 	const localPath = (url: string) => path.join(BUILD, new URL(url).pathname);
-	const critical = jsLoaded.filter((j) => j.at - navStart <= fcp + 5 && fs.existsSync(localPath(j.url)));
-	const criticalGz = critical.reduce((n, j) => n + gz(localPath(j.url)), 0);
+	const beforeFcp = [...new Set(jsLoaded.filter((j) => j.at - navStart <= fcp + 5 && fs.existsSync(localPath(j.url))).map((j) => localPath(j.url)))];
+	const extraBeforeFcpGz = beforeFcp.filter((f) => !criticalFiles.includes(f)).reduce((n, f) => n + gz(f), 0);
 	const appJs = allJs(path.join(BUILD, '_app'));
 	const totalGz = appJs.reduce((n, f) => n + gz(f), 0);
 	const swGz = fs.existsSync(path.join(BUILD, 'sw.js')) ? gz(path.join(BUILD, 'sw.js')) : 0;
 	const loadedGz = [...new Set(jsLoaded.map((j) => j.url))].filter((u) => fs.existsSync(localPath(u))).reduce((n, u) => n + gz(localPath(u)), 0);
-	results.push(['JS before first paint (critical path), gzip', kb(criticalGz), '≤ 60 KB', `${critical.length} files`]);
+	results.push(['JS before first paint (critical path), gzip', kb(criticalGz), '≤ 60 KB', `${criticalFiles.length} files; cold visit: first paint at ${fmt(fcp)} ms, ${kb(extraBeforeFcpGz)} more had finished loading by then`]);
 	results.push(['JS loaded to paint the invoice list, gzip', kb(loadedGz), '', `${new Set(jsLoaded.map((j) => j.url)).size} files`]);
 	results.push(['JS in the whole app build, gzip', kb(totalGz), '≤ 200 KB', `${appJs.length} files; + service worker ${kb(swGz)}`]);
 
@@ -87,32 +110,61 @@ try {
 	await page.close();
 
 	// 2. Warm offline start → invoice list painted.
-	async function warmStart(throttle: number): Promise<number[]> {
-		const times: number[] = [];
+	/**
+	 * Resolves `window.__listPainted` with the time right after the first frame that shows the
+	 * invoice list: rows are looked for once per frame while the DOM changes, and the time is
+	 * taken in the task that follows the frame in which they appear.
+	 */
+	function observeListPaint(text: string) {
+		const w = window as unknown as { __listPainted: Promise<number> };
+		w.__listPainted = new Promise<number>((resolve) => {
+			let scheduled = false;
+			const observer = new MutationObserver(() => {
+				if (scheduled) return;
+				scheduled = true;
+				requestAnimationFrame(() => {
+					scheduled = false;
+					if (!document.body?.textContent?.includes(text)) return;
+					observer.disconnect();
+					const channel = new MessageChannel();
+					channel.port1.onmessage = () => resolve(performance.now());
+					channel.port2.postMessage(null);
+				});
+			});
+			observer.observe(document, { childList: true, subtree: true, characterData: true });
+		});
+	}
+
+	// 2. Warm offline start → invoice list painted.
+	async function warmStart(throttle: number): Promise<{ painted: number[]; seen: number[] }> {
+		const painted: number[] = [];
+		const seen: number[] = [];
 		for (let i = 0; i < RUNS; i++) {
 			const p = await browser.context.newPage();
+			await p.addInitScript(observeListPaint, 'INV-04127');
 			const cdp = await browser.context.newCDPSession(p);
 			await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
 			await browser.context.setOffline(true);
 			await p.goto(server.url + '/invoices');
 			await p.getByText('INV-04127').first().waitFor({ timeout: 60_000 });
-			times.push(await p.evaluate(() => performance.now()));
+			seen.push(await p.evaluate(() => performance.now()));
+			painted.push(await p.evaluate(() => (window as unknown as { __listPainted: Promise<number> }).__listPainted));
 			await browser.context.setOffline(false);
 			await cdp.detach();
 			await p.close();
 		}
-		return times.sort((a, b) => a - b);
+		return { painted: painted.sort((a, b) => a - b), seen: seen.sort((a, b) => a - b) };
 	}
 	for (const [throttle, goal] of [
 		[1, '≤ 300 ms'],
 		[4, '≤ 1.2 s']
 	] as const) {
-		const t = await warmStart(throttle);
+		const { painted: t, seen } = await warmStart(throttle);
 		results.push([
 			`Warm offline start → invoice list painted${throttle > 1 ? `, ${throttle}× CPU throttle` : ''}`,
 			`${fmt(percentile(t, 50))} ms`,
 			goal,
-			`median of ${RUNS}; min ${fmt(t[0])} ms, max ${fmt(t.at(-1)!)} ms`
+			`median of ${RUNS}; min ${fmt(t[0])} ms, max ${fmt(t.at(-1)!)} ms; the test driver saw it at ${fmt(percentile(seen, 50))} ms`
 		]);
 	}
 
@@ -147,25 +199,43 @@ try {
 		const [n2, v2] = bulkCookie.split(/=(.*)/s);
 		await fresh.context.addCookies([{ name: n2, value: v2, url: server.url }]);
 		const p = await fresh.context.newPage();
-		let firstPull = 0;
-		let lastPull = 0;
-		let pulled = 0;
-		const done = new Promise<void>((resolve) => {
-			p.on('response', async (res) => {
-				if (!res.url().includes('/api/sync/messages/pull')) return;
-				if (!firstPull) firstPull = Date.now();
-				const body = (await res.json().catch(() => null)) as { documents: unknown[] } | null;
-				if (!body) return;
-				pulled += body.documents.length;
-				if (body.documents.length === 0 && pulled >= SYNC_DOCS) {
-					lastPull = Date.now();
-					resolve();
-				}
-			});
-		});
+		await p.addInitScript(() => performance.setResourceTimingBufferSize(5000));
 		await p.goto(server.url + '/messages');
-		await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('initial sync did not finish in 5 minutes')), 300_000))]);
-		const syncMs = lastPull - firstPull;
+		// Done when every message is in the device's database: RxDB stores pulled pages in the
+		// background, so the last (empty) pull answer comes before the last page is written.
+		const stored = await p.evaluate(
+			async ({ name, count }) => {
+				const deadline = performance.now() + 300_000;
+				while (performance.now() < deadline) {
+					// Never open (and so create) the database before the app has made it.
+					if ((await indexedDB.databases()).some((d) => d.name === name)) {
+						const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+							const req = indexedDB.open(name);
+							req.onsuccess = () => resolve(req.result);
+							req.onerror = () => reject(req.error);
+						});
+						idb.onversionchange = () => idb.close();
+						const n = idb.objectStoreNames.contains('docs')
+							? await new Promise<number>((resolve, reject) => {
+									const req = idb.transaction('docs').objectStore('docs').count();
+									req.onsuccess = () => resolve(req.result);
+									req.onerror = () => reject(req.error);
+								})
+							: 0;
+						idb.close();
+						if (n >= count) {
+							const at = performance.now();
+							const pulls = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.name.includes('/api/sync/messages/pull'));
+							return { ms: at - pulls[0].startTime, pages: pulls.length, limit: Number(new URL(pulls[0].name).searchParams.get('limit')) };
+						}
+					}
+					await new Promise((r) => setTimeout(r, 20));
+				}
+				throw new Error('initial sync did not finish in 5 minutes');
+			},
+			{ name: `rxdb-dexie-${databaseNameFor(bulk.id)}--${RX_SCHEMA_VERSIONS.messages}--messages`, count: SYNC_DOCS }
+		);
+		const syncMs = stored.ms;
 
 		// The same documents, written straight into IndexedDB in one transaction, in the same page.
 		const rawMs = await p.evaluate(async (count) => {
@@ -196,9 +266,9 @@ try {
 			idb.close();
 			return ms;
 		}, SYNC_DOCS);
-		const syncRate = (pulled / syncMs) * 1000;
+		const syncRate = (SYNC_DOCS / syncMs) * 1000;
 		const rawRate = (SYNC_DOCS / rawMs) * 1000;
-		results.push([`Initial sync of ${fmt(SYNC_DOCS)} messages into a fresh device`, `${fmt(syncRate)} docs/s`, '', `${fmt(syncMs)} ms, pages of 200 over HTTP`]);
+		results.push([`Initial sync of ${fmt(SYNC_DOCS)} messages into a fresh device`, `${fmt(syncRate)} docs/s`, '', `${fmt(syncMs)} ms from the first pull to all stored; ${stored.pages} pull requests of up to ${fmt(stored.limit)}`]);
 		results.push([`Raw IndexedDB bulk write of the same ${fmt(SYNC_DOCS)}`, `${fmt(rawRate)} docs/s`, '', `${fmt(rawMs)} ms, one transaction`]);
 		results.push(['Initial sync speed as a share of raw IndexedDB', `${fmt((syncRate / rawRate) * 100)} %`, '≥ 60 %', 'sync includes the network and RxDB']);
 		await p.close();
