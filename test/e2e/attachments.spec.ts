@@ -1,14 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { axeViolations, copyClientBuild, networkSwitch, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
 import { pngBytes } from '../helpers/images.ts';
-import { createSession, sessionCookieName } from '../../server/auth/sessions.ts';
-import { messages, portalUsers, uploads } from '../../server/db/schema.ts';
+import { messages, uploads } from '../../server/db/schema.ts';
 import { photoDatabaseName } from '../../client/lib/attachments/photo-store.ts';
 
 /*
@@ -26,42 +23,21 @@ let clientDir: string;
 let page: Page;
 let customerId: string;
 const pageErrors: string[] = [];
-let apiReachable = true;
-
-/** Chromium's offline mode plus a gate dropping API connections (see messages.spec.ts for why). */
-async function setNetwork(online: boolean) {
-	apiReachable = online;
-	await browser.context.setOffline(!online);
-}
+let setNetwork: (online: boolean) => Promise<void>;
 
 beforeAll(async () => {
-	const built = path.resolve('build');
-	if (!fs.existsSync(path.join(built, 'sw.js'))) throw new Error('build/ is missing: run `npx vite build` first');
-	clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
-	fs.cpSync(built, clientDir, { recursive: true });
+	clientDir = copyClientBuild('sw.js');
 	server = await startServer({ seedDemo: true, clientDir });
 	browser = await launchBrowser();
-	const http = server.app.server;
-	for (const event of ['request', 'upgrade'] as const) {
-		const handlers = http.listeners(event) as ((req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => void)[];
-		http.removeAllListeners(event);
-		http.on(event, (req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => {
-			if (!apiReachable && req.url?.startsWith('/api/')) return req.socket.destroy();
-			for (const h of handlers) h(req, ...rest);
-		});
-	}
-
-	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
-	customerId = user.customerId;
-	const { token } = createSession(server.app.store.db, { kind: 'customer', portalUserId: user.id, customerId }, { now: server.app.clock() });
-	await browser.context.addCookies([{ name: sessionCookieName(server.config), value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+	setNetwork = networkSwitch(server, browser);
+	({ customerId } = await signInAsDemoCustomer(server, browser));
 	page = await browser.context.newPage();
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 afterAll(async () => {
 	await browser?.close();
 	await server?.close();
-	if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+	removeClientBuild(clientDir);
 });
 
 function serverCopies(body: string) {
@@ -77,20 +53,6 @@ function serverUploads() {
 }
 
 const messageItem = (text: string) => page.locator('li.message', { hasText: text });
-
-const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the page (WCAG 2.x A and AA rules). */
-async function axeViolations(p: Page): Promise<string[]> {
-	await p.evaluate(AXE);
-	const result = await p.evaluate(async () => {
-		const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-		return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-	});
-	return result.violations
-		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** The rendered size of an image once loaded (0 × 0 while it has not). */
 function loadedSize(selector: ReturnType<Page['locator']>) {

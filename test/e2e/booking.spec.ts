@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
-import { cookieFor, waitForOutboxMail } from '../helpers/session.ts';
+import { copyClientBuild, networkSwitch, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
+import { waitForOutboxMail } from '../helpers/session.ts';
 import { appointments, portalUsers, serviceAddresses, serviceTypes } from '../../server/db/schema.ts';
 import { addDays, localDateOf, weekdayOf } from '../../shared/time.ts';
 
@@ -31,49 +29,24 @@ let clientDir: string;
 let page: Page;
 let customerId: string;
 const pageErrors: string[] = [];
-let apiReachable = true;
+let setNetwork: (online: boolean) => Promise<void>;
 /** Added to the server's clock (the browser keeps real time). */
 let serverClockOffset = 0;
 
-/**
- * The device loses (or regains) its network: Chromium's offline mode plus a gate on the server
- * that drops API connections (a request made through the service worker while Chromium restarts
- * it on a reload can slip past the offline emulation).
- */
-async function setNetwork(online: boolean) {
-	apiReachable = online;
-	await browser.context.setOffline(!online);
-}
-
 beforeAll(async () => {
-	const built = path.resolve('build');
-	if (!fs.existsSync(path.join(built, 'sw.js'))) throw new Error('build/ is missing: run `npx vite build` first');
-	clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
-	fs.cpSync(built, clientDir, { recursive: true });
+	clientDir = copyClientBuild('sw.js');
 	server = await startServer({ seedDemo: true, clientDir }, { clock: () => Date.now() + serverClockOffset });
 	browser = await launchBrowser();
-	const http = server.app.server;
-	for (const event of ['request', 'upgrade'] as const) {
-		const handlers = http.listeners(event) as ((req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => void)[];
-		http.removeAllListeners(event);
-		http.on(event, (req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => {
-			if (!apiReachable && req.url?.startsWith('/api/')) return req.socket.destroy();
-			for (const h of handlers) h(req, ...rest);
-		});
-	}
-
+	setNetwork = networkSwitch(server, browser);
 	// Signing in is tested elsewhere: the demo customer gets a session cookie directly.
-	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
-	customerId = user.customerId;
-	const [name, value] = cookieFor(server, { kind: 'customer', customerId, portalUserId: user.id }).split(/=(.*)/s);
-	await browser.context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+	({ customerId } = await signInAsDemoCustomer(server, browser));
 	page = await browser.context.newPage();
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 afterAll(async () => {
 	await browser?.close();
 	await server?.close();
-	if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+	removeClientBuild(clientDir);
 });
 
 function danasAppointments() {

@@ -1,15 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { copyClientBuild, networkSwitch, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
 import { sameSiteHeaders } from '../helpers/session.ts';
 import { staffCookie } from '../helpers/sync.ts';
-import { createSession, sessionCookieName } from '../../server/auth/sessions.ts';
-import { messages, messageThreads, portalUsers } from '../../server/db/schema.ts';
+import { messages, messageThreads } from '../../server/db/schema.ts';
 import { databaseNameFor } from '../../client/lib/db/database.ts';
 
 /*
@@ -26,48 +23,22 @@ let clientDir: string;
 let page: Page;
 let customerId: string;
 const pageErrors: string[] = [];
-let apiReachable = true;
-
-/**
- * The device loses (or regains) its network: Chromium's offline mode (navigator.onLine, the
- * online/offline events, failed requests) plus a gate on the server that drops API connections.
- * The gate is there because a request the page makes through its service worker while Chromium
- * restarts that worker (a reload) can slip past the offline emulation.
- */
-async function setNetwork(online: boolean) {
-	apiReachable = online;
-	await browser.context.setOffline(!online);
-}
+let setNetwork: (online: boolean) => Promise<void>;
 
 beforeAll(async () => {
-	const built = path.resolve('build');
-	if (!fs.existsSync(path.join(built, 'sw.js'))) throw new Error('build/ is missing: run `npx vite build` first');
-	clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
-	fs.cpSync(built, clientDir, { recursive: true });
+	clientDir = copyClientBuild('sw.js');
 	server = await startServer({ seedDemo: true, clientDir });
 	browser = await launchBrowser();
-	const http = server.app.server;
-	for (const event of ['request', 'upgrade'] as const) {
-		const handlers = http.listeners(event) as ((req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => void)[];
-		http.removeAllListeners(event);
-		http.on(event, (req: { url?: string; socket: { destroy(): void } }, ...rest: unknown[]) => {
-			if (!apiReachable && req.url?.startsWith('/api/')) return req.socket.destroy();
-			for (const h of handlers) h(req, ...rest);
-		});
-	}
-
+	setNetwork = networkSwitch(server, browser);
 	// Signing in is not what is tested here: a session for the demo customer is made directly.
-	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
-	customerId = user.customerId;
-	const { token } = createSession(server.app.store.db, { kind: 'customer', portalUserId: user.id, customerId }, { now: server.app.clock() });
-	await browser.context.addCookies([{ name: sessionCookieName(server.config), value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+	({ customerId } = await signInAsDemoCustomer(server, browser));
 	page = await browser.context.newPage();
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 afterAll(async () => {
 	await browser?.close();
 	await server?.close();
-	if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+	removeClientBuild(clientDir);
 });
 
 function serverCopies(body: string) {

@@ -1,14 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { Page, Route } from 'playwright-core';
-import { customers, invoices, portalUsers } from '../../server/db/schema.ts';
+import { customers, invoices } from '../../server/db/schema.ts';
 import { DEMO_MODE_LABEL } from '../../shared/protocol/payments.ts';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
-import { cookieFor } from '../helpers/session.ts';
+import { axeViolations, copyClientBuild, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
 import { addInvoice, invoiceRow, paymentRows, setBusiness, startPayServer } from '../fakes/payments-world.ts';
 import { startFakeStripe, type FakeMethodBehaviour, type FakeStripe } from '../fakes/stripe.ts';
 
@@ -27,34 +24,6 @@ import { startFakeStripe, type FakeMethodBehaviour, type FakeStripe } from '../f
  */
 
 const FUTURE_DUE = '2099-01-15';
-const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the current page (WCAG 2.x A and AA rules). */
-async function axeViolations(p: Page): Promise<string[]> {
-	await p.evaluate(AXE);
-	const result = await p.evaluate(async () => {
-		const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-		return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-	});
-	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-function copyBuild(): string {
-	const built = path.resolve('build');
-	if (!fs.existsSync(path.join(built, 'index.html'))) throw new Error('build/ is missing: run `npx vite build` first');
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
-	fs.cpSync(built, dir, { recursive: true });
-	return dir;
-}
-
-/** Dana (the demo customer) signed in on this browser; returns her customer id. */
-async function signInDana(server: TestServer, browser: TestBrowser): Promise<string> {
-	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
-	const [name, value] = cookieFor(server, { kind: 'customer', customerId: user.customerId, portalUserId: user.id }).split(/=(.*)/s);
-	await browser.context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
-	return user.customerId;
-}
-
 function invoiceIdOf(server: TestServer, number: string): string {
 	return server.app.store.db.select({ id: invoices.id }).from(invoices).where(eq(invoices.number, number)).get()!.id;
 }
@@ -93,19 +62,19 @@ describe('demo provider', () => {
 	const pageErrors: string[] = [];
 
 	beforeAll(async () => {
-		clientDir = copyBuild();
+		clientDir = copyClientBuild();
 		// Demo bank debits clear after 4 s (and the scheduler looks every half second) so "processing
 		// → paid" happens within the test.
 		server = await startServer({ seedDemo: true, clientDir }, { payments: { demoSettleMs: 4_000, schedulerIntervalMs: 500 } });
 		browser = await launchBrowser();
-		customerId = await signInDana(server, browser);
+		({ customerId } = await signInAsDemoCustomer(server, browser));
 		page = await browser.context.newPage();
 		page.on('pageerror', (e) => pageErrors.push(e.message));
 	});
 	afterAll(async () => {
 		await browser?.close();
 		await server?.close();
-		if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+		removeClientBuild(clientDir);
 	});
 
 	const demoLabel = (p: Page) => p.getByRole('note').filter({ hasText: DEMO_MODE_LABEL });
@@ -449,11 +418,11 @@ describe('Stripe', () => {
 	const calls: string[] = [];
 
 	beforeAll(async () => {
-		clientDir = copyBuild();
+		clientDir = copyClientBuild();
 		fake = await startFakeStripe();
 		server = await startPayServer(fake, { overrides: { seedDemo: true, clientDir } });
 		browser = await launchBrowser();
-		customerId = await signInDana(server, browser);
+		({ customerId } = await signInAsDemoCustomer(server, browser));
 
 		const idOf = (secret: string) => secret.split('_secret_')[0];
 		const asResult = (pi: { id: string; status: string; last_payment_error: Record<string, unknown> | null }, secret: string) =>
@@ -481,7 +450,7 @@ describe('Stripe', () => {
 		await browser?.close();
 		await server?.close();
 		await fake?.close();
-		if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+		removeClientBuild(clientDir);
 	});
 
 	const payButton = (p: Page, amount: string) => p.getByRole('button', { name: `Pay ${amount}`, exact: true });

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { axeViolations, copyClientBuild, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
 import { cookieFor } from '../helpers/session.ts';
 import { createMessage } from '../helpers/sync.ts';
 import { customers, documents, invoices, portalUsers } from '../../server/db/schema.ts';
@@ -27,25 +27,19 @@ let customerId: string;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-	const built = path.resolve('build');
-	if (!fs.existsSync(path.join(built, 'index.html'))) throw new Error('build/ is missing: run `npx vite build` first');
-	clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-client-'));
-	fs.cpSync(built, clientDir, { recursive: true });
+	clientDir = copyClientBuild('index.html');
 	server = await startServer({ seedDemo: true, clientDir });
 	browser = await launchBrowser();
 
 	// Signing in is tested elsewhere: the demo customer gets a session cookie directly.
-	const user = server.app.store.db.select().from(portalUsers).where(eq(portalUsers.email, 'dana@example.com')).get()!;
-	customerId = user.customerId;
-	const [name, value] = cookieFor(server, { kind: 'customer', customerId, portalUserId: user.id }, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' }).split(/=(.*)/s);
-	await browser.context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+	({ customerId } = await signInAsDemoCustomer(server, browser, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' }));
 	page = await browser.context.newPage();
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 afterAll(async () => {
 	await browser?.close();
 	await server?.close();
-	if (clientDir) fs.rmSync(clientDir, { recursive: true, force: true });
+	removeClientBuild(clientDir);
 });
 
 const invoiceRow = (number: string) => page.locator('a.row', { hasText: number });
@@ -230,20 +224,6 @@ test('account: a phone edit made offline is pending, reaches the server once onl
 	}, exportHref);
 	expect(zip).toEqual({ status: 200, type: 'application/zip', head: [0x50, 0x4b, 0x03, 0x04] });
 });
-
-const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the current page (WCAG 2.x A and AA rules). */
-async function axeViolations(p: Page): Promise<string[]> {
-	await p.evaluate(AXE);
-	const result = await p.evaluate(async () => {
-		const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-		return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-	});
-	return result.violations
-		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test('every portal screen passes an automated accessibility scan (no serious or critical violations), at phone and desktop widths', async () => {
 	const invoice = server.app.store.db.select().from(invoices).where(eq(invoices.number, 'INV-04127')).get()!;
