@@ -5,6 +5,7 @@ import { AppError } from '../http/errors.ts';
 import { serializeRows } from '../sync/serialize.ts';
 import type { CollectionRows, View } from '../sync/visibility.ts';
 import type { WriteContext } from '../sync/writer.ts';
+import { enqueueAppointmentEvent } from '../integration/webhooks.ts';
 import type { Appointment } from '../../shared/schemas/appointment.ts';
 import { judgeServiceArea } from '../../shared/booking/service-area.ts';
 import type { Slot } from '../../shared/booking/slots.ts';
@@ -107,5 +108,15 @@ export function updateAppointment(w: WriteContext, row: AppointmentRow, values: 
 		.set({ ...values, seq: w.touch('appointments', row.customerId, row.id), updatedAt: w.version(row.updatedAt) })
 		.where(eq(appointments.id, row.id))
 		.run();
+	if (values.status === 'confirmed' && row.status !== 'confirmed') enqueueAppointmentEvent(w, 'appointment.booked', row.id);
 	return appointmentById(w.db, row.id)!;
+}
+
+/**
+ * Tells the business's other systems about an appointment just inserted by a booking path:
+ * `appointment.booked` when it is confirmed, `appointment.requested` when staff must confirm it.
+ */
+export function announceNewAppointment(w: WriteContext, id: string, status: string): void {
+	if (status === 'confirmed') enqueueAppointmentEvent(w, 'appointment.booked', id);
+	else if (status === 'requested') enqueueAppointmentEvent(w, 'appointment.requested', id);
 }

@@ -4,6 +4,7 @@ import { AppError } from '../http/errors.ts';
 import type { CustomerPrincipal } from '../sync/write-rules.ts';
 import type { BookRequest } from '../../shared/protocol/booking.ts';
 import {
+	announceNewAppointment,
 	appointmentById,
 	ownAddress,
 	ownAppointment,
@@ -66,7 +67,9 @@ export function bookOnline(app: FastifyInstance, principal: CustomerPrincipal, b
 				updatedAt: w.now
 			})
 			.run();
-		return { row: appointmentById(w.db, body.requestId)!, created: true };
+		const row = appointmentById(w.db, body.requestId)!;
+		announceNewAppointment(w, row.id, row.status);
+		return { row, created: true };
 	});
 }
 

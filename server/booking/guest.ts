@@ -12,7 +12,7 @@ import { windowOf } from '../../shared/booking/slots.ts';
 import { SIGN_IN_CODE_LENGTH, SIGN_IN_MAX_CODE_TRIES } from '../../shared/protocol/auth.ts';
 import { GUEST_CONFIRM_PATH, GUEST_HOLD_MINUTES, type GuestBookingRequest, type GuestBookingResponse } from '../../shared/protocol/booking.ts';
 import { localDateOf } from '../../shared/time.ts';
-import { appointmentById, requireServed, requireSlot, type AppointmentRow } from './appointments.ts';
+import { announceNewAppointment, appointmentById, requireServed, requireSlot, type AppointmentRow } from './appointments.ts';
 import { BookingCalendar, type GuestHoldPayload } from './calendar.ts';
 import { bookingMail, describeTime } from './mail.ts';
 
@@ -262,7 +262,9 @@ function confirm(app: FastifyInstance, meta: SignInMeta, consume: (now: number) 
 			w.db.update(portalUsers).set({ lastSignInAt: w.now }).where(eq(portalUsers.id, portalUserId)).run();
 			session = { token, portalUserId, customerId };
 		}
-		return { appointment: appointmentById(w.db, id)!, session };
+		const appointment = appointmentById(w.db, id)!;
+		announceNewAppointment(w, id, appointment.status);
+		return { appointment, session };
 	});
 }
 

@@ -10,6 +10,7 @@ import { AppError } from '../http/errors.ts';
 import type { WriteContext } from '../sync/writer.ts';
 import { DemoProvider, parseDemoMethodRef } from './demo-provider.ts';
 import { queueFailureNotice, queueReceipt } from './notify.ts';
+import { enqueuePaymentSucceeded } from '../integration/webhooks.ts';
 import {
 	ProviderNotFoundError,
 	ProviderUnavailableError,
@@ -138,7 +139,10 @@ export function applyIntent(app: FastifyInstance, w: WriteContext, paymentId: st
 	w.db.update(payments).set({ ...patch, updatedAt: w.now }).where(eq(payments.id, paymentId)).run();
 	const after = w.db.select().from(payments).where(eq(payments.id, paymentId)).get()!;
 	const invoice = settleInvoice(w, before.invoiceId, counted(after) - counted(before));
-	if (after.status === 'succeeded' && before.status !== 'succeeded') queueReceipt(app, w, after, invoice);
+	if (after.status === 'succeeded' && before.status !== 'succeeded') {
+		queueReceipt(app, w, after, invoice);
+		enqueuePaymentSucceeded(w, after.id);
+	}
 	if (after.provider === 'demo' && after.status === 'processing' && before.status !== 'processing') {
 		// The demo's bank clears the debit (or returns it, for a "decline" method) a little later.
 		const outcome = intent.method ? parseDemoMethodRef(intent.method.ref)?.outcome : undefined;
