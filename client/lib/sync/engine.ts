@@ -54,7 +54,7 @@ export interface SyncEngineOptions {
 		heartbeatTimeoutMs?: number;
 		backoff?: BackoffOptions;
 	};
-	/** Documents per pull request (default 200, server max 1000). */
+	/** Documents per pull request (default and server maximum 1000: a fresh device fills up in few round trips). */
 	pullBatchSize?: number;
 	/** Documents per push request (default 50). */
 	pushBatchSize?: number;
@@ -215,7 +215,9 @@ export class SyncEngine {
 					if (!(err as { code?: string }).code?.startsWith('RC_P')) this.#noteError(err, true);
 				}),
 				(this.db[c] as RxCollection<any>).storageInstance.changeStream().subscribe((bulk) => {
-					if (!bulk.context.startsWith('replication-down-')) this.#markDirty(c);
+					// RxDB writes pulled pages with the context 'replication-downstream-<key>'; those
+					// are counted when the replication goes idle, not once per page.
+					if (!bulk.context.startsWith('replication-downstream-')) this.#markDirty(c);
 				})
 			);
 		}
@@ -354,7 +356,7 @@ export class SyncEngine {
 	}
 
 	#replicate<C extends CollectionName>(collection: C): RxReplicationState<DocTypes[C], Checkpoint> {
-		const pullBatchSize = this.#o.pullBatchSize ?? 200;
+		const pullBatchSize = this.#o.pullBatchSize ?? 1000;
 		return replicateRxCollection<DocTypes[C], Checkpoint>({
 			collection: this.db[collection] as never,
 			// A reset server (another databaseId) must not be asked "what changed after seq N".
