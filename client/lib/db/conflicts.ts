@@ -1,6 +1,7 @@
 import { deepEqual, type RxConflictHandler, type RxConflictHandlerInput } from 'rxdb';
 import type { CollectionName } from '../../../shared/protocol/collections.ts';
-import { PROFILE_EDITABLE_FIELDS, type DocTypes } from '../../../shared/schemas/index.ts';
+import type { DocTypes } from '../../../shared/schemas/index.ts';
+import { PROFILE_EDITABLE_FIELDS } from './rx-schemas.ts';
 
 /**
  * The fields a device may change, per collection (the server's write rules allow no others).

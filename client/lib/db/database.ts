@@ -2,7 +2,7 @@ import { addRxPlugin, createRxDatabase, removeRxDatabase, type RxCollection, typ
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { COLLECTIONS, type CollectionName } from '../../../shared/protocol/collections.ts';
 import type { DocTypes } from '../../../shared/schemas/index.ts';
-import { rxSchemas } from '../../../shared/schemas/rx.ts';
+import { rxSchemas } from './rx-schemas.ts';
 import { conflictHandlerFor } from './conflicts.ts';
 
 // Framework-agnostic on purpose (no $app/$lib, no import.meta.env): the same code runs in the

@@ -1,8 +1,8 @@
 import type { RxStorage } from 'rxdb';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { STREAM_PATH } from '../../../shared/protocol/stream.ts';
 import type { SyncEngine, SyncEngineOptions } from './engine.ts';
 import { openSync, removeCustomerData } from './open.ts';
+import { STREAM_PATH } from './stream-message.ts';
 
 // The browser's wiring of the engine. Loaded with import() after the first paint, so RxDB and
 // Dexie are not part of the initial bundle.

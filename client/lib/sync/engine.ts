@@ -4,7 +4,6 @@ import type { RxCollection, RxReplicationWriteToMasterRow, WithDeleted } from 'r
 import { COLLECTIONS, type CollectionName } from '../../../shared/protocol/collections.ts';
 import type { Checkpoint } from '../../../shared/protocol/pull.ts';
 import type { PushRow } from '../../../shared/protocol/push.ts';
-import { STREAM_PATH } from '../../../shared/protocol/stream.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol/version.ts';
 import type { DocTypes, SyncDoc } from '../../../shared/schemas/index.ts';
 import { lostEdits, resolveConflict, sameDoc } from '../db/conflicts.ts';
@@ -13,6 +12,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { FailureStore, type SyncFailure } from './failures.ts';
 import { unacknowledgedIds } from './pending.ts';
 import { SyncSocket, type OnlineEvents, type SocketStatus, type WebSocketConstructor } from './socket.ts';
+import { STREAM_PATH } from './stream-message.ts';
 import { SyncHttpError, SyncNetworkError, SyncTransport, type FetchLike } from './transport.ts';
 
 /** Where the device stands, as the UI shows it. */

@@ -1,5 +1,6 @@
 import { COLLECTIONS, type CollectionName } from '../../../shared/protocol/collections.ts';
-import { STREAM_CLOSE_UNAUTHORIZED, STREAM_HEARTBEAT_MS, streamServerMessageSchema, type StreamServerMessage } from '../../../shared/protocol/stream.ts';
+import type { StreamServerMessage } from '../../../shared/protocol/stream.ts';
+import { parseStreamMessage, STREAM_CLOSE_UNAUTHORIZED, STREAM_HEARTBEAT_MS } from './stream-message.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 
 /** The part of a WebSocket the engine uses: the browser's, or `ws` in Node. */
@@ -137,14 +138,13 @@ export class SyncSocket {
 
 	#message(ws: WebSocketLike, data: unknown) {
 		if (ws !== this.#ws) return;
-		let parsed: StreamServerMessage;
+		let parsed: StreamServerMessage | null;
 		try {
-			const result = streamServerMessageSchema.safeParse(JSON.parse(typeof data === 'string' ? data : String(data)));
-			if (!result.success) return;
-			parsed = result.data;
+			parsed = parseStreamMessage(JSON.parse(typeof data === 'string' ? data : String(data)));
 		} catch {
 			return;
 		}
+		if (!parsed) return;
 		this.#arm(this.#o.heartbeatTimeoutMs ?? STREAM_HEARTBEAT_MS * 3);
 		switch (parsed.type) {
 			case 'hello':
