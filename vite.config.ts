@@ -47,6 +47,9 @@ export default defineConfig({
 	},
 	build: {
 		target: 'es2022',
+		// Terser packs the app about 4 % smaller than esbuild's minifier (what every device
+		// downloads and precaches), for a few seconds more of build.
+		minify: 'terser',
 		rollupOptions: {
 			output: {
 				// Svelte's and SvelteKit's runtime as one file: every screen needs most of it before its
