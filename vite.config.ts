@@ -2,6 +2,28 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
 
+const ROOT_LAYOUT = '/client/routes/+layout.svelte';
+type ModuleInfoOf = (id: string) => { importers: readonly string[] } | null;
+/** Answers per build (the client and the server build see different import graphs). */
+const layoutImports = new WeakMap<ModuleInfoOf, Map<string, boolean>>();
+
+/** An app module the root layout imports statically, directly or through others. */
+function importedByLayout(id: string, getModuleInfo: ModuleInfoOf, path = new Set<string>()): boolean {
+	if (id.includes('/node_modules/') || id.endsWith(ROOT_LAYOUT)) return false;
+	let known = layoutImports.get(getModuleInfo);
+	if (!known) layoutImports.set(getModuleInfo, (known = new Map()));
+	const answer = known.get(id);
+	if (answer !== undefined) return answer;
+	if (path.has(id)) return false;
+	path.add(id);
+	const importers = getModuleInfo(id)?.importers ?? [];
+	const found = importers.some((i) => i.endsWith(ROOT_LAYOUT) || importedByLayout(i, getModuleInfo, path));
+	path.delete(id);
+	// A "no" found while cutting an import cycle short is not final.
+	if (found || path.size === 0) known.set(id, found);
+	return found;
+}
+
 export default defineConfig({
 	plugins: [
 		sveltekit(),
@@ -52,11 +74,12 @@ export default defineConfig({
 		minify: 'terser',
 		rollupOptions: {
 			output: {
-				// Svelte's and SvelteKit's runtime as one file: every screen needs most of it before its
-				// first paint, and one request through the service worker beats a dozen small ones
-				// (and compresses better).
-				manualChunks(id) {
+				// Svelte's and SvelteKit's runtime as one file, and the app's modules the root layout
+				// imports as another: every screen needs all of them before its first paint, and two
+				// requests through the service worker beat thirty small ones (and compress better).
+				manualChunks(id, { getModuleInfo }) {
 					if (/node_modules\/(svelte|@sveltejs\/kit|esm-env|devalue|clsx)\//.test(id)) return 'framework';
+					if (importedByLayout(id, getModuleInfo)) return 'shell';
 				}
 			}
 		}
