@@ -51,7 +51,7 @@ describe('health and branding', () => {
 		expect(typeof body.name).toBe('string');
 		expect(body.colors.primary).toMatch(/^#[0-9a-f]{6}$/i);
 		expect(['#111111', '#ffffff']).toContain(body.colors.onPrimary);
-		expect(body.timeZone).toBeTruthy();
+		expect(body.timeZone).toBe('America/New_York');
 		expect(Array.isArray(body.officeHours)).toBe(true);
 	});
 

@@ -44,8 +44,9 @@ test('the manifest is JSON of type application/manifest+json, revalidated on eve
 	expect(res.headers.get('content-type')).toMatch(/^application\/manifest\+json/);
 	expect(res.headers.get('cache-control')).toBe('no-cache');
 	expect(body).toMatchObject({ start_url: '/', scope: '/', id: '/', display: 'standalone' });
-	expect(body.name).toBeTruthy();
-	expect(body.short_name).toBeTruthy();
+	const branding = await (await fetch(`${server.url}/api/branding`)).json();
+	expect(body.name).toBe(branding.name);
+	expect(body.short_name).toBe(branding.shortName);
 	expect(body.description).toBeTruthy();
 	expect(body.theme_color).toMatch(/^#[0-9a-f]{6}$/);
 	expect(body.background_color).toMatch(/^#[0-9a-f]{6}$/);
