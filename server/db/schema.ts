@@ -490,6 +490,100 @@ export const appointments = sqliteTable(
 	]
 );
 
+/**
+ * A quote. Replicated with its lines and photos embedded; drafts reach devices only as
+ * tombstones. `revision` and `contentHash` change together whenever what is offered changes.
+ */
+export const quotes = sqliteTable(
+	'quotes',
+	{
+		id: text('id').primaryKey(),
+		customerId: text('customer_id').notNull().references(() => customers.id),
+		externalId: text('external_id'),
+		number: text('number').notNull(),
+		title: text('title').notNull(),
+		status: text('status', { enum: ['draft', 'sent', 'approved', 'declined', 'changes_requested', 'withdrawn'] }).notNull(),
+		currency: text('currency').notNull(),
+		taxRateBp: integer('tax_rate_bp').notNull().default(0),
+		depositRateBp: integer('deposit_rate_bp').notNull().default(0),
+		notes: text('notes'),
+		validUntil: text('valid_until'),
+		revision: integer('revision').notNull().default(1),
+		contentHash: text('content_hash').notNull(),
+		sentAt: integer('sent_at'),
+		respondedAt: integer('responded_at'),
+		/** Ids of the optional and choice lines chosen at approval. */
+		selection: text('selection', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+		approvedTotal: integer('approved_total'),
+		signerName: text('signer_name'),
+		signedDocumentId: text('signed_document_id').references(() => documents.id),
+		depositInvoiceId: text('deposit_invoice_id').references(() => invoices.id),
+		responseNote: text('response_note'),
+		...replicated
+	},
+	(t) => [
+		uniqueIndex('quotes_seq').on(t.seq),
+		uniqueIndex('quotes_number').on(t.number),
+		uniqueIndex('quotes_external_id').on(t.externalId),
+		index('quotes_customer').on(t.customerId, t.seq)
+	]
+);
+
+/** A line of a quote, in display order. */
+export const quoteItems = sqliteTable(
+	'quote_items',
+	{
+		id: text('id').primaryKey(),
+		quoteId: text('quote_id').notNull().references(() => quotes.id),
+		position: integer('position').notNull(),
+		kind: text('kind', { enum: ['included', 'optional', 'choice'] }).notNull(),
+		groupName: text('group_name'),
+		description: text('description').notNull(),
+		quantityMilli: integer('quantity_milli').notNull(),
+		unitAmount: integer('unit_amount').notNull(),
+		amount: integer('amount').notNull(),
+		selectedByDefault: integer('selected_by_default', { mode: 'boolean' }).notNull().default(false)
+	},
+	(t) => [index('quote_items_quote').on(t.quoteId, t.position)]
+);
+
+/** A photo shown with a quote, in display order. */
+export const quotePhotos = sqliteTable(
+	'quote_photos',
+	{
+		id: text('id').primaryKey(),
+		quoteId: text('quote_id').notNull().references(() => quotes.id),
+		position: integer('position').notNull(),
+		fileSha256: text('file_sha256').notNull().references(() => files.sha256),
+		mime: text('mime').notNull(),
+		size: integer('size').notNull(),
+		width: integer('width'),
+		height: integer('height'),
+		caption: text('caption'),
+		createdAt: integer('created_at').notNull()
+	},
+	(t) => [index('quote_photos_quote').on(t.quoteId, t.position)]
+);
+
+/** The evidence of a quote's electronic signature: who, when, from where, over which content. Never changed. */
+export const quoteSignatures = sqliteTable('quote_signatures', {
+	quoteId: text('quote_id').primaryKey().references(() => quotes.id),
+	signerName: text('signer_name').notNull(),
+	signerEmail: text('signer_email'),
+	portalUserId: text('portal_user_id'),
+	signedAt: integer('signed_at').notNull(),
+	ip: text('ip').notNull(),
+	userAgent: text('user_agent').notNull(),
+	revision: integer('revision').notNull(),
+	contentHash: text('content_hash').notNull(),
+	/** The drawn signature, a PNG in the file store. */
+	signatureSha256: text('signature_sha256').notNull().references(() => files.sha256),
+	selection: text('selection', { mode: 'json' }).$type<string[]>().notNull(),
+	total: integer('total').notNull(),
+	/** The signed PDF's SHA-256. */
+	pdfSha256: text('pdf_sha256').notNull().references(() => files.sha256)
+});
+
 /** What staff and integrations did, for the owner to review. */
 export const auditLog = sqliteTable(
 	'audit_log',
