@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { CollectionName } from '../../shared/protocol/collections.ts';
 import { tombstoneOf, type DocTypes, type SyncDoc } from '../../shared/schemas/index.ts';
 import type { Db } from '../db/client.ts';
-import { invoiceLineItems, paymentMethods, payments, resources, serviceAddresses } from '../db/schema.ts';
+import { invoiceLineItems, paymentMethods, payments, quoteItems, quotePhotos, resources, serviceAddresses } from '../db/schema.ts';
 import { rowsWhereIn } from './rows.ts';
 import type { CollectionRows, View } from './visibility.ts';
 
@@ -183,7 +183,56 @@ const appointments: Serializer<'appointments'> = (db, rows) => {
 	}));
 };
 
-const SERIALIZERS: { [C in CollectionName]: Serializer<C> } = { profile, invoices, documents, messages, appointments };
+const quotes: Serializer<'quotes'> = (db, rows) => {
+	const ids = rows.map((r) => r.id);
+	const items = byKey(rowsWhereIn(db, quoteItems, quoteItems.quoteId, ids, [quoteItems.position, quoteItems.id]), (i) => i.quoteId);
+	const photos = byKey(rowsWhereIn(db, quotePhotos, quotePhotos.quoteId, ids, [quotePhotos.position, quotePhotos.id]), (p) => p.quoteId);
+	return rows.map((r) => ({
+		id: r.id,
+		number: r.number,
+		title: r.title,
+		// Drafts never get here (they travel as tombstones); the cast keeps the wire enum honest.
+		status: r.status as DocTypes['quotes']['status'],
+		currency: r.currency,
+		taxRateBp: r.taxRateBp,
+		depositRateBp: r.depositRateBp,
+		notes: r.notes,
+		validUntil: r.validUntil,
+		quoteRevision: r.revision,
+		contentHash: r.contentHash,
+		items: (items.get(r.id) ?? []).map((i) => ({
+			id: i.id,
+			kind: i.kind,
+			group: i.groupName,
+			description: i.description,
+			quantityMilli: i.quantityMilli,
+			unitAmount: i.unitAmount,
+			amount: i.amount,
+			selectedByDefault: i.selectedByDefault
+		})),
+		photos: (photos.get(r.id) ?? []).map((p) => ({
+			id: p.id,
+			caption: p.caption,
+			mime: p.mime,
+			size: p.size,
+			width: p.width,
+			height: p.height,
+			fileSha256: p.fileSha256
+		})),
+		sentAt: r.sentAt,
+		respondedAt: r.respondedAt,
+		selection: r.selection,
+		approvedTotal: r.approvedTotal,
+		signerName: r.signerName,
+		signedDocumentId: r.signedDocumentId,
+		depositInvoiceId: r.depositInvoiceId,
+		responseNote: r.responseNote,
+		createdAt: r.createdAt,
+		updatedAt: r.updatedAt
+	}));
+};
+
+const SERIALIZERS: { [C in CollectionName]: Serializer<C> } = { profile, invoices, documents, messages, appointments, quotes };
 
 /**
  * Turns stored rows into wire documents for one principal: rows the view shows in full (with

@@ -1,7 +1,7 @@
 import { eq, type SQL } from 'drizzle-orm';
 import type { CollectionName } from '../../shared/protocol/collections.ts';
 import type { Principal } from '../auth/types.ts';
-import { appointments, customers, documents, invoices, messages } from '../db/schema.ts';
+import { appointments, customers, documents, invoices, messages, quotes } from '../db/schema.ts';
 import type { Change } from './changes.ts';
 
 /** The stored row behind each collection. */
@@ -11,6 +11,7 @@ export interface CollectionRows {
 	documents: typeof documents.$inferSelect;
 	messages: typeof messages.$inferSelect;
 	appointments: typeof appointments.$inferSelect;
+	quotes: typeof quotes.$inferSelect;
 }
 
 /** What one principal may see of one collection. */
@@ -34,7 +35,7 @@ const everyone = (_change: Change) => true;
 /**
  * The one place that decides who sees which replicated rows. Every pull, push, conflict reply,
  * stream notification and file download asks it. Customers see only their own customer's rows
- * and never draft invoices; staff see every row (their console, file downloads), though the
+ * and never draft invoices or draft quotes; staff see every row (their console, file downloads), though the
  * customer sync endpoints refuse staff sessions.
  */
 export const visibility: Visibility = {
@@ -62,5 +63,14 @@ export const visibility: Visibility = {
 	appointments: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: { scope: eq(appointments.customerId, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId }
+			: { scope: eq(appointments.customerId, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId },
+	quotes: (p) =>
+		p.kind === 'staff'
+			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
+			: {
+					scope: eq(quotes.customerId, p.customerId),
+					// A draft is the office's work in progress, like a draft invoice.
+					shows: (r) => !r.deleted && r.status !== 'draft',
+					hears: (c) => c.customerId === p.customerId
+				}
 };

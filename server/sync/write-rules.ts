@@ -40,7 +40,8 @@ const NOUN: Record<CollectionName, string> = {
 	invoices: 'invoice',
 	documents: 'document',
 	messages: 'message',
-	appointments: 'appointment'
+	appointments: 'appointment',
+	quotes: 'quote'
 };
 
 /**
@@ -268,6 +269,8 @@ export const WRITE_RULES: { [C in CollectionName]: WriteRules<C> } = {
 	invoices: readOnly('invoices'),
 	documents: readOnly('documents'),
 	messages: messageRules,
-	appointments: appointmentRules
+	appointments: appointmentRules,
+	// Quotes are answered through their own online requests (server/quotes), never by push.
+	quotes: readOnly('quotes')
 };
 

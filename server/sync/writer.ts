@@ -10,7 +10,8 @@ export const COLLECTION_TABLES = {
 	invoices: schema.invoices,
 	documents: schema.documents,
 	messages: schema.messages,
-	appointments: schema.appointments
+	appointments: schema.appointments,
+	quotes: schema.quotes
 } as const;
 
 /** What a write transaction may do beyond plain queries. */

@@ -9,7 +9,8 @@ export const EXPORT_JSON_ENTRIES = {
 	invoices: 'invoices.json',
 	documents: 'documents.json',
 	messages: 'messages.json',
-	appointments: 'appointments.json'
+	appointments: 'appointments.json',
+	quotes: 'quotes.json'
 } as const;
 
 /** Folder of the archive holding each document's file, as `documents/<id>-<file name>`. */

@@ -1,5 +1,5 @@
 /** The replicated collections, in the order a device syncs them. Keep the list short: RxDB's free build opens at most 13 per process. */
-export const COLLECTIONS = ['profile', 'invoices', 'documents', 'messages', 'appointments'] as const;
+export const COLLECTIONS = ['profile', 'invoices', 'documents', 'messages', 'appointments', 'quotes'] as const;
 
 /** The name of a replicated collection. */
 export type CollectionName = (typeof COLLECTIONS)[number];

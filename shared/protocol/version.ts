@@ -10,5 +10,6 @@
  * 6 — account: invoice PDF download, "download my data" archive with its manifest.
  * 7 — message photos: upload (`POST /api/files/uploads`), attachment download; customer messages may carry their own uploads.
  * 8 — staff console (`shared/protocol/staff.ts`: inbox, staff socket, customers, invoices, documents, branding, API keys, audit) and integration API `/api/v1` with outgoing webhooks (`shared/protocol/integration.ts`).
+ * 9 — quotes: `quotes` collection; approve (signed), decline, request changes; quote photos; staff `/api/staff/quotes`; integration `/api/v1/quotes`.
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;

@@ -5,6 +5,7 @@ import { documentSchema, type PortalDocument } from './document.ts';
 import { invoiceSchema, type Invoice } from './invoice.ts';
 import { messageSchema, type Message } from './message.ts';
 import { profileSchema, type Profile } from './profile.ts';
+import { quoteSchema, type Quote } from './quote.ts';
 
 /** The zod schema of each replicated collection's document (without RxDB's `_deleted`). */
 export const docSchemas = {
@@ -12,7 +13,8 @@ export const docSchemas = {
 	invoices: invoiceSchema,
 	documents: documentSchema,
 	messages: messageSchema,
-	appointments: appointmentSchema
+	appointments: appointmentSchema,
+	quotes: quoteSchema
 } as const satisfies Record<CollectionName, z.ZodObject>;
 
 /** The document type of each collection. */
@@ -22,6 +24,7 @@ export interface DocTypes {
 	documents: PortalDocument;
 	messages: Message;
 	appointments: Appointment;
+	quotes: Quote;
 }
 
 /** A document of collection `C` as it travels in pull and push: with RxDB's `_deleted` flag. */
@@ -33,7 +36,8 @@ export const syncDocSchemas = {
 	invoices: invoiceSchema.extend({ _deleted: z.boolean() }),
 	documents: documentSchema.extend({ _deleted: z.boolean() }),
 	messages: messageSchema.extend({ _deleted: z.boolean() }),
-	appointments: appointmentSchema.extend({ _deleted: z.boolean() })
+	appointments: appointmentSchema.extend({ _deleted: z.boolean() }),
+	quotes: quoteSchema.extend({ _deleted: z.boolean() })
 } as const satisfies Record<CollectionName, z.ZodObject>;
 
 const ZERO_SHA = '0'.repeat(64);
@@ -87,6 +91,29 @@ const TOMBSTONES: { [C in CollectionName]: Omit<DocTypes[C], 'id' | 'updatedAt'>
 		proposals: [],
 		notes: null,
 		createdAt: 0
+	},
+	quotes: {
+		number: '',
+		title: '',
+		status: 'withdrawn',
+		currency: 'XXX',
+		taxRateBp: 0,
+		depositRateBp: 0,
+		notes: null,
+		validUntil: null,
+		quoteRevision: 1,
+		contentHash: ZERO_SHA,
+		items: [],
+		photos: [],
+		sentAt: null,
+		respondedAt: null,
+		selection: [],
+		approvedTotal: null,
+		signerName: null,
+		signedDocumentId: null,
+		depositInvoiceId: null,
+		responseNote: null,
+		createdAt: 0
 	}
 };
 
@@ -96,3 +123,4 @@ export * from './invoice.ts';
 export * from './document.ts';
 export * from './message.ts';
 export * from './appointment.ts';
+export * from './quote.ts';

@@ -26,7 +26,8 @@ export const RX_SCHEMA_VERSIONS: Record<CollectionName, number> = {
 	invoices: 0,
 	documents: 0,
 	messages: 0,
-	appointments: 0
+	appointments: 0,
+	quotes: 0
 };
 
 /** Fields the device queries by, per collection (each must be a required, non-null field). */
@@ -35,7 +36,8 @@ export const RX_INDEXES: Record<CollectionName, string[]> = {
 	invoices: [],
 	documents: [],
 	messages: ['sentAt'],
-	appointments: []
+	appointments: [],
+	quotes: []
 };
 
 type JsonSchema = Record<string, unknown>;

@@ -8,6 +8,7 @@ import { createSession, sessionCookieName } from '../../server/auth/sessions.ts'
 import * as s from '../../server/db/schema.ts';
 import { storeFile } from '../../server/files/store.ts';
 import type { TestServer } from './app.ts';
+import { insertQuote } from '../../server/quotes/service.ts';
 
 /** A signed-in session made directly in the database, with the Cookie header that carries it. */
 export interface TestSession {
@@ -129,6 +130,32 @@ export function createDocument(
 			.run();
 	});
 	return { id, sha256, bytes };
+}
+
+/** A quote for the customer (sent unless `status` says otherwise), with an included line, an optional one and a choice of two. */
+export function createQuote(
+	app: FastifyInstance,
+	customerId: string,
+	opts: { title?: string; status?: 'draft' | 'sent'; validUntil?: string | null; depositRateBp?: number; taxRateBp?: number } = {}
+): string {
+	return app.writer.transaction((w) =>
+		insertQuote(w, {
+			customerId,
+			currency: 'USD',
+			status: opts.status ?? 'sent',
+			title: opts.title ?? 'Water heater replacement',
+			notes: 'Includes haul-away of the old unit.',
+			validUntil: opts.validUntil ?? null,
+			taxRateBp: opts.taxRateBp ?? 825,
+			depositRateBp: opts.depositRateBp ?? 0,
+			items: [
+				{ kind: 'included', group: null, description: 'Labour, 4 hours', quantityMilli: 4000, unitAmount: 9500, selectedByDefault: false },
+				{ kind: 'optional', group: null, description: 'Expansion tank', quantityMilli: 1000, unitAmount: 14_000, selectedByDefault: true },
+				{ kind: 'choice', group: 'Water heater', description: '40 gal gas', quantityMilli: 1000, unitAmount: 120_000, selectedByDefault: true },
+				{ kind: 'choice', group: 'Water heater', description: '50 gal gas', quantityMilli: 1000, unitAmount: 145_000, selectedByDefault: false }
+			]
+		})
+	);
 }
 
 /** The customer's thread (created if needed). */

@@ -42,6 +42,13 @@ function populate(server: TestServer, customerId: string, marker: string) {
 				.values({ id, customerId, title: `${marker} visit ${i}`, status: i % 3 ? 'confirmed' : 'requested', startsAt: w.now + 86_400_000 * (i + 2), endsAt: w.now + 86_400_000 * (i + 2) + 3_600_000, notes: `${marker} gate code`, source: 'staff', seq: w.touch('appointments', customerId, id), createdAt: w.now, updatedAt: w.now })
 				.run();
 		}
+		for (let i = 0; i < 20; i++) {
+			const id = randomUUID();
+			w.db.insert(s.quotes)
+				.values({ id, customerId, number: `${marker}-Q-${i}`, title: `${marker} quote ${i}`, status: i % 5 === 0 ? 'draft' : 'sent', currency: 'USD', notes: `${marker} quote note`, contentHash: 'c'.repeat(64), seq: w.touch('quotes', customerId, id), createdAt: w.now, updatedAt: w.now })
+				.run();
+			w.db.insert(s.quoteItems).values({ id: randomUUID(), quoteId: id, position: 0, kind: 'included', description: `${marker} quoted labour`, quantityMilli: 1000, unitAmount: 5000 + i, amount: 5000 + i }).run();
+		}
 	});
 }
 
@@ -132,7 +139,7 @@ test('A pulls everything and listens while B writes: nothing of B reaches A', as
 	expectNoneOf(secrets, texts);
 	// A got all of its own rows: drafts as tombstones, the rest in full.
 	const counts = Object.fromEntries(COLLECTIONS.map((c, i) => [c, afterwards[i].documents.length]));
-	expect(counts).toEqual({ profile: 1, invoices: 250, documents: 100, messages: 450, appointments: 199 });
+	expect(counts).toEqual({ profile: 1, invoices: 250, documents: 100, messages: 450, appointments: 199, quotes: 20 });
 	expect(afterwards[1].documents.filter((d) => d._deleted)).toHaveLength(25);
 	expect(texts.join('')).toContain(A_MARK);
 
@@ -181,6 +188,13 @@ test('10,000 forged pushes from A: none accepted, nothing changes, no byte of B 
 			['startsAt', fc.integer({ min: 0, max: 2_000_000_000_000 })],
 			['resourceName', fc.string({ maxLength: 20 })],
 			['notes', fc.string({ maxLength: 20 })]
+		],
+		quotes: [
+			['status', fc.constantFrom('approved', 'declined', 'changes_requested', 'withdrawn')],
+			['selection', fc.constant([])],
+			['approvedTotal', fc.integer({ min: 0, max: 10_000_000 })],
+			['signerName', fc.string({ maxLength: 20 })],
+			['title', fc.string({ maxLength: 20 })]
 		]
 	};
 

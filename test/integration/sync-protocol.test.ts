@@ -16,6 +16,7 @@ import {
 	createDocument,
 	createInvoice,
 	createMessage,
+	createQuote,
 	createServiceType,
 	customerCookie,
 	pull,
@@ -119,6 +120,14 @@ const FIXTURES: Record<CollectionName, Fixture> = {
 		}),
 		forbiddenWrite: (m) => ({ doc: { ...m, startsAt: m.startsAt + 3_600_000, endsAt: m.endsAt + 3_600_000 }, field: '0.startsAt' }),
 		invalid: (m) => ({ doc: { ...m, preferredWindow: 'evening' }, field: '0.newDocumentState.preferredWindow' })
+	},
+	quotes: {
+		seed: (app, c, n) => Array.from({ length: n }, (_, i) => createQuote(app, c, { title: `Quote title ${i} ${randomUUID()}` })),
+		serverEdit: (app, c, id) => setColumn(app, 'quotes', c, id, { title: `Edited ${randomUUID()}` }),
+		content: (d) => d.title,
+		allowedWrite: null,
+		forbiddenWrite: (m) => ({ doc: { ...m, status: 'approved', selection: [], approvedTotal: 1, signerName: 'Forger' }, field: '0' }),
+		invalid: (m) => ({ doc: { ...m, status: 'draft' }, field: '0.newDocumentState.status' })
 	}
 };
 

@@ -77,6 +77,34 @@ const valid: { [C in CollectionName]: DocTypes[C] } = {
 		notes: 'Gate code 1234',
 		createdAt: 0,
 		updatedAt: 0
+	},
+	quotes: {
+		id: 'q-1',
+		number: 'Q-00001',
+		title: 'Water heater replacement',
+		status: 'sent',
+		currency: 'USD',
+		taxRateBp: 825,
+		depositRateBp: 2500,
+		notes: null,
+		validUntil: '2026-06-30',
+		quoteRevision: 2,
+		contentHash: SHA,
+		items: [
+			{ id: 'qi-1', kind: 'included', group: null, description: 'Labour', quantityMilli: 4000, unitAmount: 9500, amount: 38000, selectedByDefault: false },
+			{ id: 'qi-2', kind: 'choice', group: 'Heater', description: '40 gal', quantityMilli: 1000, unitAmount: 120000, amount: 120000, selectedByDefault: true }
+		],
+		photos: [{ id: 'qp-1', caption: 'Old unit', mime: 'image/jpeg', size: 2048, width: 800, height: 600, fileSha256: SHA }],
+		sentAt: NOW,
+		respondedAt: null,
+		selection: [],
+		approvedTotal: null,
+		signerName: null,
+		signedDocumentId: null,
+		depositInvoiceId: null,
+		responseNote: null,
+		createdAt: NOW,
+		updatedAt: NOW
 	}
 };
 
@@ -86,7 +114,8 @@ const invalid: { [C in CollectionName]: { doc: Record<string, unknown>; field: s
 	invoices: { doc: { ...valid.invoices, status: 'draft' }, field: 'status' },
 	documents: { doc: { ...valid.documents, sha256: 'not-a-hash' }, field: 'sha256' },
 	messages: { doc: { ...valid.messages, body: '   ' }, field: 'body' },
-	appointments: { doc: { ...valid.appointments, preferredWindow: 'evening' }, field: 'preferredWindow' }
+	appointments: { doc: { ...valid.appointments, preferredWindow: 'evening' }, field: 'preferredWindow' },
+	quotes: { doc: { ...valid.quotes, status: 'draft' }, field: 'status' }
 };
 
 let db: RxDatabase | undefined;

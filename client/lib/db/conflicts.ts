@@ -12,7 +12,8 @@ export const DEVICE_FIELDS: { [C in CollectionName]: readonly (keyof DocTypes[C]
 	appointments: ['status'],
 	messages: [],
 	invoices: [],
-	documents: []
+	documents: [],
+	quotes: []
 };
 
 const RX_META = new Set(['_meta', '_rev', '_attachments']);

@@ -977,6 +977,353 @@ export const rxSchemas: Record<CollectionName, RxJsonSchemaLike> = {
 			"updatedAt"
 		],
 		"additionalProperties": false
+	},
+	"quotes": {
+		"title": "quotes",
+		"version": 0,
+		"primaryKey": "id",
+		"type": "object",
+		"properties": {
+			"id": {
+				"type": "string",
+				"minLength": 1,
+				"maxLength": 64,
+				"pattern": "^[A-Za-z0-9_.:-]+$"
+			},
+			"number": {
+				"type": "string",
+				"maxLength": 64
+			},
+			"title": {
+				"type": "string",
+				"maxLength": 200
+			},
+			"status": {
+				"type": "string",
+				"enum": [
+					"sent",
+					"approved",
+					"declined",
+					"changes_requested",
+					"withdrawn"
+				]
+			},
+			"currency": {
+				"type": "string",
+				"pattern": "^[A-Z]{3}$"
+			},
+			"taxRateBp": {
+				"type": "integer",
+				"minimum": 0,
+				"maximum": 100000
+			},
+			"depositRateBp": {
+				"type": "integer",
+				"minimum": 0,
+				"maximum": 10000
+			},
+			"notes": {
+				"anyOf": [
+					{
+						"type": "string",
+						"maxLength": 5000
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"validUntil": {
+				"anyOf": [
+					{
+						"type": "string",
+						"pattern": "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$"
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"quoteRevision": {
+				"type": "integer",
+				"minimum": 1,
+				"maximum": 9007199254740991
+			},
+			"contentHash": {
+				"type": "string",
+				"pattern": "^[0-9a-f]{64}$"
+			},
+			"items": {
+				"maxItems": 500,
+				"type": "array",
+				"items": {
+					"type": "object",
+					"properties": {
+						"id": {
+							"type": "string",
+							"minLength": 1,
+							"maxLength": 64,
+							"pattern": "^[A-Za-z0-9_.:-]+$"
+						},
+						"kind": {
+							"type": "string",
+							"enum": [
+								"included",
+								"optional",
+								"choice"
+							]
+						},
+						"group": {
+							"anyOf": [
+								{
+									"type": "string",
+									"maxLength": 200
+								},
+								{
+									"type": "null"
+								}
+							]
+						},
+						"description": {
+							"type": "string",
+							"maxLength": 500
+						},
+						"quantityMilli": {
+							"type": "integer",
+							"minimum": -1000000000,
+							"maximum": 1000000000
+						},
+						"unitAmount": {
+							"type": "integer",
+							"minimum": -1000000000000,
+							"maximum": 1000000000000
+						},
+						"amount": {
+							"type": "integer",
+							"minimum": -1000000000000,
+							"maximum": 1000000000000
+						},
+						"selectedByDefault": {
+							"type": "boolean"
+						}
+					},
+					"required": [
+						"id",
+						"kind",
+						"group",
+						"description",
+						"quantityMilli",
+						"unitAmount",
+						"amount",
+						"selectedByDefault"
+					],
+					"additionalProperties": false
+				}
+			},
+			"photos": {
+				"maxItems": 50,
+				"type": "array",
+				"items": {
+					"type": "object",
+					"properties": {
+						"id": {
+							"type": "string",
+							"minLength": 1,
+							"maxLength": 64,
+							"pattern": "^[A-Za-z0-9_.:-]+$"
+						},
+						"caption": {
+							"anyOf": [
+								{
+									"type": "string",
+									"maxLength": 500
+								},
+								{
+									"type": "null"
+								}
+							]
+						},
+						"mime": {
+							"type": "string",
+							"maxLength": 127
+						},
+						"size": {
+							"type": "integer",
+							"minimum": 0,
+							"maximum": 9007199254740991
+						},
+						"width": {
+							"anyOf": [
+								{
+									"type": "integer",
+									"minimum": 0,
+									"maximum": 100000
+								},
+								{
+									"type": "null"
+								}
+							]
+						},
+						"height": {
+							"anyOf": [
+								{
+									"type": "integer",
+									"minimum": 0,
+									"maximum": 100000
+								},
+								{
+									"type": "null"
+								}
+							]
+						},
+						"fileSha256": {
+							"type": "string",
+							"pattern": "^[0-9a-f]{64}$"
+						}
+					},
+					"required": [
+						"id",
+						"caption",
+						"mime",
+						"size",
+						"width",
+						"height",
+						"fileSha256"
+					],
+					"additionalProperties": false
+				}
+			},
+			"sentAt": {
+				"anyOf": [
+					{
+						"type": "integer",
+						"minimum": 0,
+						"maximum": 8640000000000000
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"respondedAt": {
+				"anyOf": [
+					{
+						"type": "integer",
+						"minimum": 0,
+						"maximum": 8640000000000000
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"selection": {
+				"maxItems": 500,
+				"type": "array",
+				"items": {
+					"type": "string",
+					"minLength": 1,
+					"maxLength": 64,
+					"pattern": "^[A-Za-z0-9_.:-]+$"
+				}
+			},
+			"approvedTotal": {
+				"anyOf": [
+					{
+						"type": "integer",
+						"minimum": 0,
+						"maximum": 1000000000000
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"signerName": {
+				"anyOf": [
+					{
+						"type": "string",
+						"maxLength": 200
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"signedDocumentId": {
+				"anyOf": [
+					{
+						"type": "string",
+						"minLength": 1,
+						"maxLength": 64,
+						"pattern": "^[A-Za-z0-9_.:-]+$"
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"depositInvoiceId": {
+				"anyOf": [
+					{
+						"type": "string",
+						"minLength": 1,
+						"maxLength": 64,
+						"pattern": "^[A-Za-z0-9_.:-]+$"
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"responseNote": {
+				"anyOf": [
+					{
+						"type": "string",
+						"maxLength": 5000
+					},
+					{
+						"type": "null"
+					}
+				]
+			},
+			"createdAt": {
+				"type": "integer",
+				"minimum": 0,
+				"maximum": 8640000000000000
+			},
+			"updatedAt": {
+				"type": "integer",
+				"minimum": 0,
+				"maximum": 8640000000000000
+			}
+		},
+		"required": [
+			"id",
+			"number",
+			"title",
+			"status",
+			"currency",
+			"taxRateBp",
+			"depositRateBp",
+			"notes",
+			"validUntil",
+			"quoteRevision",
+			"contentHash",
+			"items",
+			"photos",
+			"sentAt",
+			"respondedAt",
+			"selection",
+			"approvedTotal",
+			"signerName",
+			"signedDocumentId",
+			"depositInvoiceId",
+			"responseNote",
+			"createdAt",
+			"updatedAt"
+		],
+		"additionalProperties": false
 	}
 };
 
