@@ -25,6 +25,8 @@ import { staffCustomerRoutes } from './staff/customers.ts';
 import { staffInvoiceRoutes } from './staff/invoices.ts';
 import { staffDocumentRoutes, type StaffDocumentOptions } from './staff/documents.ts';
 import { staffBrandingRoutes } from './staff/branding.ts';
+import { staffAvailabilityRoutes } from './staff/availability.ts';
+import { staffCalendarRoutes } from './staff/booking-calendar.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { apiKeyRoutes } from './integration/api-keys.ts';
 import { integrationRoutes } from './integration/v1.ts';
@@ -103,6 +105,8 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(staffInvoiceRoutes);
 	await app.register(staffDocumentRoutes, deps.staffDocuments ?? {});
 	await app.register(staffBrandingRoutes);
+	await app.register(staffAvailabilityRoutes);
+	await app.register(staffCalendarRoutes);
 	await app.register(auditRoutes);
 	await app.register(apiKeyRoutes);
 	await app.register(integrationRoutes);
