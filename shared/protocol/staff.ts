@@ -362,7 +362,7 @@ export const STAFF_STREAM_PATH = '/api/staff/stream';
 export const staffStreamHelloSchema = z.strictObject({
 	type: z.literal('hello'),
 	protocolVersion: z.number().int(),
-	topics: z.array(z.literal('inbox'))
+	topics: z.array(z.enum(['inbox', 'quotes']))
 });
 
 /** These threads changed (a message arrived, or someone assigned, closed or read them): refetch them. */
@@ -373,6 +373,16 @@ export const staffStreamInboxSchema = z.strictObject({
 	customerMessage: z.boolean()
 });
 
+/** A customer answered a quote (approved, declined, asked for changes): refetch it. */
+export const staffStreamQuoteSchema = z.strictObject({
+	type: z.literal('quote'),
+	quoteId: z.string(),
+	customerId: z.string(),
+	number: z.string(),
+	customerName: z.string(),
+	status: z.enum(['approved', 'declined', 'changes_requested'])
+});
+
 /** Sent every heartbeat interval so both sides notice a dead connection. */
 export const staffStreamHeartbeatSchema = z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() });
 
@@ -380,7 +390,7 @@ export const staffStreamHeartbeatSchema = z.strictObject({ type: z.literal('hear
 export const staffStreamByeSchema = z.strictObject({ type: z.literal('bye'), reason: z.string() });
 
 /** Any message on the staff socket. */
-export const staffStreamMessageSchema = z.discriminatedUnion('type', [staffStreamHelloSchema, staffStreamInboxSchema, staffStreamHeartbeatSchema, staffStreamByeSchema]);
+export const staffStreamMessageSchema = z.discriminatedUnion('type', [staffStreamHelloSchema, staffStreamInboxSchema, staffStreamQuoteSchema, staffStreamHeartbeatSchema, staffStreamByeSchema]);
 
 /** A staff socket message. */
 export type StaffStreamMessage = z.infer<typeof staffStreamMessageSchema>;
