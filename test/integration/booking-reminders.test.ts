@@ -157,7 +157,8 @@ describe('reminders', () => {
 		await server.app.booking.jobs.runDue();
 		const job = server.app.store.db.select().from(s.scheduledJobs).where(eq(s.scheduledJobs.id, `booking.reminder:${id}`)).get()!;
 		expect(job).toMatchObject({ attempts: 1, doneAt: null, runAt: at('2026-05-13', '09:00') + 30_000 });
-		expect(job.lastError).toBeTruthy();
+		// The mail server is gone: the note is the connection failure.
+		expect(job.lastError).toMatch(/ECONNREFUSED|connect|closed/i);
 		expect(server.app.store.db.select().from(s.appointments).where(eq(s.appointments.id, id)).get()!.reminderSentAt).toBeNull();
 		smtp = undefined;
 	});

@@ -98,7 +98,10 @@ for (const [behaviour, subject, phrase] of [
 		expect(mail.html).toContain(link);
 		const [job] = jobs(server, 'autopay');
 		expect(job.doneAt).not.toBeNull();
-		expect(job.lastError).toBeTruthy();
+		// The job's note is the payment's own failure, as the customer was told it.
+		const failure = paymentRows(server, invoiceId)[0].failureMessage;
+		expect(typeof failure).toBe('string');
+		expect(job.lastError).toBe(failure);
 
 		// Days pass, the scheduler keeps polling: no second charge attempt, no second notice.
 		for (let day = 1; day <= 3; day++) {
