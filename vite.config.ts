@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { SvelteKitPWA } from '@vite-pwa/sveltekit';
-import { defineConfig } from 'vite';
+import { SvelteKitPWA, type SvelteKitPWAOptions } from '@vite-pwa/sveltekit';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { clientJsByAudience } from './scripts/client-graph.ts';
 
 const ROOT_LAYOUT = '/client/routes/+layout.svelte';
 type ModuleInfoOf = (id: string) => { importers: readonly string[] } | null;
@@ -22,6 +23,65 @@ function importedByLayout(id: string, getModuleInfo: ModuleInfoOf, path = new Se
 	// A "no" found while cutting an import cycle short is not final.
 	if (found || path.size === 0) known.set(id, found);
 	return found;
+}
+
+/** Workbox's injectManifest options; the staff console's files are taken out of its list below. */
+const injectManifest: NonNullable<SvelteKitPWAOptions['injectManifest']> = {
+	globPatterns: ['client/**/*.{js,css,svg,png,ico,woff2,webmanifest}', 'prerendered/**/*.html'],
+	// Server-generated and per-user responses are never part of the build's precache.
+	globIgnores: ['**/manifest.webmanifest', '**/service-worker.js', '**/sw.js', '**/workbox-*.js'],
+	maximumFileSizeToCacheInBytes: 3 * 1024 * 1024
+};
+
+/**
+ * Keeps the staff console's JavaScript (the files only its screens load) out of the service
+ * worker's precache, so a customer's device never downloads it; staff screens load from the
+ * network like any website (the console is not meant to work offline). The files are told apart
+ * by the build's own import graph (scripts/client-graph.ts). Their CSS is tiny and stays.
+ */
+function staffOutOfPrecache(): Plugin {
+	let root = process.cwd();
+	const dropStaff: NonNullable<typeof injectManifest.manifestTransforms>[number] = (entries) => {
+		const { staffOnly } = clientJsByAudience(root);
+		return { manifest: entries.filter((e) => !staffOnly.has(e.url)), warnings: [] };
+	};
+	return {
+		name: 'porchlight:staff-out-of-precache',
+		apply: 'build',
+		configResolved(config) {
+			root = config.root;
+		},
+		buildStart() {
+			// @vite-pwa/sveltekit puts its own transform (build paths → URLs) there while the
+			// config resolves, and only when none is given: ours runs after it.
+			const transforms = injectManifest.manifestTransforms;
+			if (!transforms) throw new Error('@vite-pwa/sveltekit set no manifestTransforms: the staff console would be precached');
+			if (!transforms.includes(dropStaff)) transforms.push(dropStaff);
+		}
+	};
+}
+
+/**
+ * The broadcast-channel package (RxDB's link between tabs) falls back to IndexedDB or
+ * localStorage polling where the browser has no BroadcastChannel. Every browser the app runs in
+ * has one (it already needs structuredClone, Safari 15.4+ like BroadcastChannel and Web Locks),
+ * so those fallbacks become stubs that say "not usable": about 3 KB less for every device.
+ */
+function withoutBroadcastFallbacks(): Plugin {
+	const STUB = '\0porchlight:broadcast-channel-fallback';
+	return {
+		name: 'porchlight:broadcast-channel-without-fallbacks',
+		apply: 'build',
+		enforce: 'pre',
+		resolveId(source, importer) {
+			if (importer && /broadcast-channel\/dist\/esbrowser\/method-chooser\.js$/.test(importer) && /^\.\/methods\/(indexed-db|localstorage|simulate)\.js$/.test(source)) return STUB;
+		},
+		load(id) {
+			if (id !== STUB) return;
+			const stub = (type: string) => `{ type: '${type}', canBeUsed: () => false, averageResponseTime: () => 0 }`;
+			return `export const IndexedDBMethod = ${stub('idb')};\nexport const LocalstorageMethod = ${stub('localstorage')};\nexport const SimulateMethod = ${stub('simulate')};\n`;
+		}
+	};
 }
 
 export default defineConfig({
@@ -50,15 +110,17 @@ export default defineConfig({
 				spa: true,
 				trailingSlash: 'never'
 			},
-			injectManifest: {
-				globPatterns: ['client/**/*.{js,css,svg,png,ico,woff2,webmanifest}', 'prerendered/**/*.html'],
-				// Server-generated and per-user responses are never part of the build's precache.
-				globIgnores: ['**/manifest.webmanifest', '**/service-worker.js', '**/sw.js', '**/workbox-*.js'],
-				maximumFileSizeToCacheInBytes: 3 * 1024 * 1024
-			},
+			injectManifest,
 			devOptions: { enabled: false }
-		})
+		}),
+		staffOutOfPrecache(),
+		withoutBroadcastFallbacks()
 	],
+	resolve: {
+		// rxjs's ES2015 build instead of its ES5 one (no tslib helpers, shorter classes): RxDB
+		// and the sync engine are written against the same API either way.
+		conditions: ['es2015', ...defaultClientConditions]
+	},
 	server: {
 		proxy: {
 			'/api': { target: 'http://localhost:3000', ws: true },
@@ -72,6 +134,8 @@ export default defineConfig({
 		// Terser packs the app about 4 % smaller than esbuild's minifier (what every device
 		// downloads and precaches), for a few seconds more of build.
 		minify: 'terser',
+		// The output is ES modules: top-level names can be mangled and dropped when unused.
+		terserOptions: { module: true, toplevel: true, compress: { passes: 2 } },
 		rollupOptions: {
 			output: {
 				// Svelte's and SvelteKit's runtime as one file, and the app's modules the root layout

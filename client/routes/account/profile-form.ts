@@ -1,4 +1,4 @@
-import type { Billing, Profile } from '$shared/schemas/profile';
+import type { Billing, Profile } from '../../../shared/schemas/profile.ts';
 
 /** The editable fields as the form holds them: every input is a string. */
 export interface ProfileDraft {
@@ -87,29 +87,43 @@ export function labelOf(field: ProfileField): string {
 	return LABELS[field];
 }
 
-/** A schema message as a sentence about the field: "must be an email address" → "Enter an email address". */
-function sentence(field: ProfileField, message: string): string {
-	const m = message.trim();
-	if (/must not be empty/.test(m)) return `${LABELS[field]} is required.`;
-	if (/email address/.test(m)) return 'Enter an email address like name@example.com.';
-	const max = /at most (\d+) characters/.exec(m);
-	if (max) return `${LABELS[field]} can be at most ${max[1]} characters.`;
-	return `${LABELS[field]} ${m.replace(/^Invalid input:?\s*/i, '').replace(/\.?$/, '.')}`;
-}
+/**
+ * The rules of shared/schemas/profile.ts for the fields the form edits, by hand: the device
+ * checks a draft without loading zod (about 27 KB a customer's device would otherwise download
+ * and keep for this one form). test/unit/profile-form.test.ts holds them to the schema, which
+ * the server applies to every push anyway (server/sync/push.ts).
+ */
+const RULES: Record<ProfileField, { max: number; required?: true; email?: true }> = {
+	name: { max: 200, required: true },
+	email: { max: 320, email: true },
+	phone: { max: 40 },
+	'billing.name': { max: 200 },
+	'billing.email': { max: 320, email: true },
+	'billing.line1': { max: 200 },
+	'billing.line2': { max: 200 },
+	'billing.city': { max: 100 },
+	'billing.region': { max: 100 },
+	'billing.postalCode': { max: 20 },
+	'billing.country': { max: 2 }
+};
+
+/** emailSchema's pattern: something@something, no spaces. */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
- * Checks the draft with the shared profile schema — the very rules the server applies — and
- * returns one message per field. The schema (and zod) load on first use, so the account
- * screen's first paint does not wait for them.
+ * Checks the draft by the shared profile schema's rules — the ones the server applies — and
+ * returns one message per field, for the first rule a field breaks in the schema's order.
  */
-export async function validateDraft(draft: ProfileDraft): Promise<Partial<Record<ProfileField, string>>> {
-	const { profileSchema } = await import('$shared/schemas/profile');
-	const result = profileSchema.pick({ name: true, email: true, phone: true, billing: true }).safeParse(changesOf(draft));
+export function validateDraft(draft: ProfileDraft): Partial<Record<ProfileField, string>> {
+	const changes = changesOf(draft);
 	const errors: Partial<Record<ProfileField, string>> = {};
-	if (result.success) return errors;
-	for (const issue of result.error.issues) {
-		const field = issue.path.map(String).join('.') as ProfileField;
-		if (field in LABELS && !errors[field]) errors[field] = sentence(field, issue.message);
+	for (const field of Object.keys(RULES) as ProfileField[]) {
+		const rule = RULES[field];
+		const value = field.startsWith('billing.') ? changes.billing[field.slice(8) as keyof Billing] : changes[field as 'name' | 'email' | 'phone'];
+		if (value === null) continue;
+		if (value.length > rule.max) errors[field] = `${LABELS[field]} can be at most ${rule.max} characters.`;
+		else if (rule.required && value.length === 0) errors[field] = `${LABELS[field]} is required.`;
+		else if (rule.email && !EMAIL.test(value)) errors[field] = 'Enter an email address like name@example.com.';
 	}
 	return errors;
 }
