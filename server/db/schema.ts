@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 /*
  * The whole domain. Conventions:
@@ -16,6 +16,17 @@ const replicated = {
 	createdAt: integer('created_at').notNull(),
 	updatedAt: integer('updated_at').notNull()
 };
+
+/*
+ * Replicated tables also have a `doc_json` text column (migration 0005): the document the row's
+ * customer's devices pull, kept by server/sync/materialize.ts. It is deliberately not a drizzle
+ * column, so no select() carries it and no insert can copy a stale one. The index below finds the
+ * rows whose document must be rebuilt; a migration that rebuilds one of these tables must keep
+ * `doc_json` (the index fails to build without it).
+ */
+function staleDocIndex(table: string, seq: SQLiteColumn) {
+	return index(`${table}_doc_stale`).on(seq).where(sql`doc_json IS NULL`);
+}
 
 /** Key/value facts about this database: its stable id, the seq counter. */
 export const meta = sqliteTable('meta', {
@@ -100,7 +111,13 @@ export const customers = sqliteTable(
 		notes: text('notes'),
 		...replicated
 	},
-	(t) => [uniqueIndex('customers_seq').on(t.seq), uniqueIndex('customers_external_id').on(t.externalId)]
+	(t) => [
+		uniqueIndex('customers_seq').on(t.seq),
+		uniqueIndex('customers_external_id').on(t.externalId),
+		// A saved method's label shows in the profile whose autopay uses it.
+		index('customers_autopay_method').on(t.autopayMethodId).where(sql`${t.autopayMethodId} IS NOT NULL`),
+		staleDocIndex('customers', t.seq)
+	]
 );
 
 /** Where the business works for a customer. Replicated inside the customer's profile. */
@@ -231,7 +248,8 @@ export const invoices = sqliteTable(
 		uniqueIndex('invoices_seq').on(t.seq),
 		uniqueIndex('invoices_number').on(t.number),
 		uniqueIndex('invoices_external_id').on(t.externalId),
-		index('invoices_customer').on(t.customerId, t.seq)
+		index('invoices_customer').on(t.customerId, t.seq),
+		staleDocIndex('invoices', t.seq)
 	]
 );
 
@@ -337,7 +355,8 @@ export const documents = sqliteTable(
 	(t) => [
 		uniqueIndex('documents_seq').on(t.seq),
 		uniqueIndex('documents_external_id').on(t.externalId),
-		index('documents_customer').on(t.customerId, t.seq)
+		index('documents_customer').on(t.customerId, t.seq),
+		staleDocIndex('documents', t.seq)
 	]
 );
 
@@ -374,7 +393,12 @@ export const messages = sqliteTable(
 		sentAt: integer('sent_at').notNull(),
 		...replicated
 	},
-	(t) => [uniqueIndex('messages_seq').on(t.seq), index('messages_customer').on(t.customerId, t.seq), index('messages_thread').on(t.threadId)]
+	(t) => [
+		uniqueIndex('messages_seq').on(t.seq),
+		index('messages_customer').on(t.customerId, t.seq),
+		index('messages_thread').on(t.threadId),
+		staleDocIndex('messages', t.seq)
+	]
 );
 
 /** Stored shape of a message attachment. */
@@ -486,6 +510,7 @@ export const appointments = sqliteTable(
 		uniqueIndex('appointments_seq').on(t.seq),
 		uniqueIndex('appointments_external_id').on(t.externalId),
 		index('appointments_customer').on(t.customerId, t.seq),
+		staleDocIndex('appointments', t.seq),
 		index('appointments_resource_time').on(t.resourceId, t.startsAt)
 	]
 );
@@ -525,7 +550,8 @@ export const quotes = sqliteTable(
 		uniqueIndex('quotes_seq').on(t.seq),
 		uniqueIndex('quotes_number').on(t.number),
 		uniqueIndex('quotes_external_id').on(t.externalId),
-		index('quotes_customer').on(t.customerId, t.seq)
+		index('quotes_customer').on(t.customerId, t.seq),
+		staleDocIndex('quotes', t.seq)
 	]
 );
 
