@@ -9,6 +9,7 @@ import type {
 	BrandingUpdateResponse,
 	CustomerRecord,
 	CustomerSearchResponse,
+	DocumentPatch,
 	DocumentUploadQuery,
 	InboxResponse,
 	InboxThread,
@@ -33,6 +34,22 @@ import type {
 	StaffBookingRequestsResponse,
 	StaffSlotsResponse
 } from '$shared/protocol/booking';
+import type {
+	AvailabilityResource,
+	AvailabilityResponse,
+	CalendarResponse,
+	HoursUpdate,
+	ResourceCreate,
+	ResourcePatch,
+	ServiceArea,
+	ServiceAreaUpdate,
+	ServiceType,
+	ServiceTypeCreate,
+	ServiceTypeDeleted,
+	ServiceTypePatch,
+	TimeOffCreate,
+	TimeOffCreated
+} from '$shared/protocol/availability';
 import type { Message } from '$shared/schemas/message';
 
 /*
@@ -97,6 +114,7 @@ export const customersApi = {
 	revokeSessions: (id: string) => api<unknown>(`/api/staff/customers/${encodeURIComponent(id)}/revoke-sessions`, { method: 'POST', body: {} }),
 	uploadDocument: (id: string, meta: DocumentUploadQuery, file: Blob) =>
 		uploadRaw<StaffDocument>(`/api/staff/customers/${encodeURIComponent(id)}/documents${query({ ...meta })}`, file, 'application/pdf'),
+	updateDocument: (docId: string, patch: DocumentPatch) => api<StaffDocument>(`/api/staff/documents/${encodeURIComponent(docId)}`, { method: 'PATCH', body: patch }),
 	deleteDocument: (docId: string) => api<void>(`/api/staff/documents/${encodeURIComponent(docId)}`, { method: 'DELETE' })
 };
 
@@ -122,7 +140,24 @@ export const bookingApi = {
 		api<AppointmentResponse>(`/api/staff/booking/appointments/${encodeURIComponent(id)}/confirm`, { method: 'POST', body }),
 	decline: (id: string, reason: string) => api<AppointmentResponse>(`/api/staff/booking/appointments/${encodeURIComponent(id)}/decline`, { method: 'POST', body: { reason } }),
 	propose: (id: string, options: { startsAt: number; resourceId?: string }[]) =>
-		api<AppointmentResponse>(`/api/staff/booking/appointments/${encodeURIComponent(id)}/propose`, { method: 'POST', body: { options } })
+		api<AppointmentResponse>(`/api/staff/booking/appointments/${encodeURIComponent(id)}/propose`, { method: 'POST', body: { options } }),
+	/** Appointments with a time in `[from, to)` (ms, at most 62 days), optionally of one technician or crew. */
+	calendar: (p: { from: number; to: number; resourceId?: string }) => api<CalendarResponse>(`/api/staff/booking/appointments${query(p)}`)
+};
+
+/** The availability editor: hours, time off, service types, service area. */
+export const availabilityApi = {
+	get: () => api<AvailabilityResponse>('/api/staff/availability'),
+	createResource: (input: ResourceCreate) => api<AvailabilityResource>('/api/staff/availability/resources', { method: 'POST', body: input }),
+	updateResource: (id: string, patch: ResourcePatch) => api<AvailabilityResource>(`/api/staff/availability/resources/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
+	setHours: (input: HoursUpdate) => api<AvailabilityResource>('/api/staff/availability/hours', { method: 'PUT', body: input }),
+	addTimeOff: (input: Omit<TimeOffCreate, 'reason'> & { reason?: string | null }) => api<TimeOffCreated>('/api/staff/availability/time-off', { method: 'POST', body: input }),
+	removeTimeOff: (id: string) => api<void>(`/api/staff/availability/time-off/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+	createService: (input: Partial<ServiceTypeCreate> & Pick<ServiceTypeCreate, 'name' | 'durationMinutes'>) =>
+		api<ServiceType>('/api/staff/availability/services', { method: 'POST', body: input }),
+	updateService: (id: string, patch: ServiceTypePatch) => api<ServiceType>(`/api/staff/availability/services/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch }),
+	removeService: (id: string) => api<ServiceTypeDeleted>(`/api/staff/availability/services/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+	setServiceArea: (input: ServiceAreaUpdate) => api<ServiceArea>('/api/staff/availability/service-area', { method: 'PUT', body: input })
 };
 
 /** The business's branding. */
