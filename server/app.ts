@@ -32,6 +32,9 @@ import { apiKeyRoutes } from './integration/api-keys.ts';
 import { integrationRoutes } from './integration/v1.ts';
 import { webhookRoutes } from './integration/webhook-routes.ts';
 import type { WebhookTimings } from './integration/webhooks.ts';
+import { quoteRoutes } from './quotes/routes.ts';
+import { staffQuoteRoutes } from './quotes/staff-routes.ts';
+import { integrationQuoteRoutes } from './quotes/integration-routes.ts';
 
 /** Things tests replace: the clock, mostly. */
 export interface AppDeps {
@@ -111,6 +114,9 @@ export async function buildApp(config: Config, deps: Partial<AppDeps> = {}): Pro
 	await app.register(apiKeyRoutes);
 	await app.register(integrationRoutes);
 	await app.register(webhookRoutes, { timings: deps.webhooks });
+	await app.register(quoteRoutes);
+	await app.register(staffQuoteRoutes);
+	await app.register(integrationQuoteRoutes);
 	await app.register(invoiceRoutes);
 	await app.register(accountRoutes);
 	await app.register(paymentsPlugin, { ...deps.payments, stripeApi: deps.stripeApi });

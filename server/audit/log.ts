@@ -2,8 +2,11 @@ import type { Principal } from '../auth/types.ts';
 import type { Db } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
-/** Who did something: a signed-in staff member, or another system through an API key. */
-export type Actor = { kind: 'staff'; id: string } | { kind: 'integration'; id: string } | { kind: 'system'; id: null };
+/**
+ * Who did something: a signed-in staff member, another system through an API key, the server
+ * itself, or a customer (their portal user) answering something the office sent them.
+ */
+export type Actor = { kind: 'staff'; id: string } | { kind: 'integration'; id: string } | { kind: 'system'; id: null } | { kind: 'customer'; id: string };
 
 /** One audited action. `action` is `<entity>.<verb>`, e.g. `invoice.issued`. */
 export interface AuditEntry {

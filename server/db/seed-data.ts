@@ -615,3 +615,49 @@ export const DEMO_THREADS: { customer: string; status: 'open' | 'done'; assigned
 		]
 	}
 ];
+
+/** A line of a demo quote: how it counts (see shared/schemas/quote.ts), what it is, quantity, unit price in cents. */
+export interface DemoQuoteLine {
+	kind: 'included' | 'optional' | 'choice';
+	group?: string;
+	description: string;
+	quantity: number;
+	unitAmount: number;
+	selectedByDefault?: boolean;
+}
+
+/** A quote waiting for the customer's signature. */
+export interface DemoQuote {
+	customer: string;
+	number: string;
+	title: string;
+	sentDaysAgo: number;
+	validForDays: number;
+	depositRateBp: number;
+	notes: string;
+	lines: DemoQuoteLine[];
+	/** A photo shown with the quote (generated at seed time). */
+	photoCaption: string;
+}
+
+/** Dana's open quote: the duplex boiler, with a choice of boiler and an optional thermostat, so `npm start` shows a quote to sign. */
+export const DEMO_QUOTES: DemoQuote[] = [
+	{
+		customer: 'dana',
+		number: 'Q-02318',
+		title: 'Boiler replacement at the rental duplex',
+		sentDaysAgo: 2,
+		validForDays: 30,
+		depositRateBp: 2500,
+		notes: 'Replaces the 1987 cast-iron boiler at 1422 Jenifer St. Includes the permit, removal of the old boiler, flushing the radiators and a combustion test. About two days on site; heat is off during the swap.',
+		lines: [
+			{ kind: 'choice', group: 'Boiler', description: 'Standard-efficiency gas boiler, 84% AFUE, 100k BTU', quantity: 1, unitAmount: 548000 },
+			{ kind: 'choice', group: 'Boiler', description: 'High-efficiency condensing boiler, 95% AFUE, 100k BTU, with new venting', quantity: 1, unitAmount: 712000, selectedByDefault: true },
+			{ kind: 'included', description: 'Installation labour (2 technicians)', quantity: 14, unitAmount: LABOUR },
+			{ kind: 'included', description: 'Permit, removal and disposal of the old boiler', quantity: 1, unitAmount: 42500 },
+			{ kind: 'optional', description: 'Smart thermostat with outdoor reset sensor', quantity: 1, unitAmount: 31900, selectedByDefault: true },
+			{ kind: 'optional', description: 'Chemical flush and inhibitor for the radiator loop', quantity: 1, unitAmount: 18500 }
+		],
+		photoCaption: 'The current boiler in the duplex basement'
+	}
+];

@@ -15,6 +15,7 @@ import {
 	DEMO_HOURS,
 	DEMO_INVOICES,
 	DEMO_POSTAL_CODES,
+	DEMO_QUOTES,
 	DEMO_SERVICE_TYPES,
 	DEMO_STAFF,
 	DEMO_TAX_BP,
@@ -25,6 +26,8 @@ import {
 	type StaffKey
 } from './seed-data.ts';
 import { renderDocumentPdf } from './seed-pdf.ts';
+import { encodePng } from '../branding/png.ts';
+import { insertQuote, quoteRow, storedContentHash } from '../quotes/service.ts';
 
 /** The `meta` key that marks a database as holding the demo business; it is never removed. */
 export const DEMO_SEEDED_KEY = 'demo_seeded';
@@ -112,6 +115,39 @@ function calendar(now: number) {
 }
 
 const WEEKDAYS = [1, 2, 3, 4, 5];
+
+/**
+ * A small picture for the demo quote (a boiler against a basement wall: a dark cabinet, a copper
+ * pipe, a gauge), drawn pixel by pixel so the seed needs no image files.
+ */
+function demoQuotePhoto(): Buffer {
+	const width = 160;
+	const height = 120;
+	const data = new Uint8ClampedArray(width * height * 4);
+	const set = (x: number, y: number, [r, g, b]: readonly number[]) => {
+		const i = (y * width + x) * 4;
+		data[i] = r;
+		data[i + 1] = g;
+		data[i + 2] = b;
+		data[i + 3] = 255;
+	};
+	for (let y = 0; y < height; y++) {
+		for (let x = 0; x < width; x++) {
+			// Block wall above a concrete floor.
+			const mortar = y % 12 === 0 || (x + (Math.floor(y / 12) % 2) * 12) % 24 === 0;
+			set(x, y, y > 96 ? [128, 124, 118] : mortar ? [170, 166, 158] : [196, 192, 184]);
+			// The boiler cabinet.
+			if (x >= 50 && x < 110 && y >= 30 && y < 100) set(x, y, x === 50 || x === 109 || y === 30 ? [40, 44, 52] : [72, 78, 90]);
+			// Supply and return pipes.
+			if ((x >= 62 && x < 66 && y < 30) || (x >= 94 && x < 98 && y < 30)) set(x, y, [184, 115, 51]);
+			// The pressure gauge.
+			const dx = x - 80;
+			const dy = y - 50;
+			if (dx * dx + dy * dy <= 36) set(x, y, dx * dx + dy * dy >= 25 ? [30, 30, 30] : [240, 240, 236]);
+		}
+	}
+	return encodePng({ width, height, data });
+}
 
 /**
  * Seeds the demo business (a plumbing & heating company) on an empty database: business
@@ -531,6 +567,39 @@ export async function seedDemoBusiness(input: { store: OpenDatabase; writer: Wri
 			source: 'customer',
 			createdAt: cal.at(cal.day(-8), 19 * 60)
 		});
+
+		// A quote waiting for the customer's signature, with a choice, an option and a photo. The
+		// quote takes one seq like every other seeded row; its hash covers the photo added after it.
+		const photo = demoQuotePhoto();
+		for (const q of DEMO_QUOTES) {
+			const { id: customerId } = cust(q.customer);
+			const sentAt = cal.at(cal.onOrBefore(cal.day(-q.sentDaysAgo), WEEKDAYS), 15 * 60 + 40);
+			const quoteId = insertQuote(w, {
+				customerId,
+				currency: DEMO_BUSINESS.currency,
+				number: q.number,
+				status: 'sent',
+				title: q.title,
+				notes: q.notes,
+				validUntil: addDays(localDateOf(sentAt, cal.tz), q.validForDays),
+				taxRateBp: DEMO_TAX_BP,
+				depositRateBp: q.depositRateBp,
+				items: q.lines.map((l) => ({
+					kind: l.kind,
+					group: l.group ?? null,
+					description: l.description,
+					quantityMilli: Math.round(l.quantity * 1000),
+					unitAmount: l.unitAmount,
+					selectedByDefault: l.selectedByDefault ?? false
+				}))
+			});
+			const fileSha256 = storeFile(db, dataDir, photo, 'image/png', now);
+			db.insert(t.quotePhotos)
+				.values({ id: randomUUID(), quoteId, position: 0, fileSha256, mime: 'image/png', size: photo.byteLength, width: 160, height: 120, caption: q.photoCaption, createdAt: sentAt })
+				.run();
+			const row = quoteRow(db, quoteId)!;
+			db.update(t.quotes).set({ contentHash: storedContentHash(db, row), sentAt, createdAt: sentAt - 3_600_000, updatedAt: sentAt }).where(eq(t.quotes.id, quoteId)).run();
+		}
 
 		db.insert(t.auditLog)
 			.values({ at: now, actorKind: 'system', action: 'demo.seeded', entity: 'business', entityId: '1', detail: { customers: DEMO_CUSTOMERS.length, invoices: DEMO_INVOICES.length, documents: DEMO_DOCUMENTS.length } })

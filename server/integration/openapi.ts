@@ -10,6 +10,8 @@ import {
 	v1DocumentUpsertSchema,
 	v1InvoiceSchema,
 	v1InvoiceUpsertSchema,
+	v1QuoteSchema,
+	v1QuoteUpsertSchema,
 	v1UpsertResultSchema,
 	webhookEnvelopeSchema,
 	WEBHOOK_EVENTS,
@@ -29,7 +31,8 @@ const RESOURCES = [
 	{ path: 'customers', name: 'Customer', tag: 'Customers', upsert: v1CustomerUpsertSchema, data: v1CustomerSchema, what: 'a customer' },
 	{ path: 'invoices', name: 'Invoice', tag: 'Invoices', upsert: v1InvoiceUpsertSchema, data: v1InvoiceSchema, what: 'an invoice with its lines' },
 	{ path: 'documents', name: 'Document', tag: 'Documents', upsert: v1DocumentUpsertSchema, data: v1DocumentSchema, what: 'a PDF document' },
-	{ path: 'appointments', name: 'Appointment', tag: 'Appointments', upsert: v1AppointmentUpsertSchema, data: v1AppointmentSchema, what: 'an appointment' }
+	{ path: 'appointments', name: 'Appointment', tag: 'Appointments', upsert: v1AppointmentUpsertSchema, data: v1AppointmentSchema, what: 'an appointment' },
+	{ path: 'quotes', name: 'Quote', tag: 'Quotes', upsert: v1QuoteUpsertSchema, data: v1QuoteSchema, what: 'a quote with its lines, options and choices' }
 ] as const;
 
 /** A schema as a standalone JSON Schema (its `$schema` is the document's `jsonSchemaDialect`). */
@@ -90,7 +93,7 @@ export function openApiDocument(publicUrl: string, businessName: string): JsonSc
 					201: { description: 'Created.', content: { 'application/json': { schema: ref(`${r.name}Result`) } } },
 					400: errorResponse('Invalid input; `field` names the offending field and nothing was changed.'),
 					401: errorResponse('No API key, or an unknown or revoked one.'),
-					409: errorResponse('The change conflicts with the record here (e.g. a paid invoice cannot change).'),
+					409: errorResponse('The change conflicts with the record here (e.g. a paid invoice or an approved quote cannot change).'),
 					...(r.path === 'documents' ? { 413: errorResponse('The PDF is larger than 20 MB.'), 415: errorResponse('The file is not a PDF.') } : {})
 				}
 			}

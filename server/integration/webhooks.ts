@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebhookEvent } from '../../shared/protocol/integration.ts';
 import type { Db } from '../db/client.ts';
-import { appointments, customers, invoices, messages, payments, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { appointments, customers, invoices, messages, payments, quoteItems, quoteSignatures, quotes, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import type { WriteContext } from '../sync/writer.ts';
 
 /*
@@ -317,5 +317,52 @@ export function enqueueAppointmentEvent(w: WriteContext, event: 'appointment.req
 		preferredWindow: a.preferredWindow,
 		notes: a.notes,
 		source: a.source
+	});
+}
+
+/**
+ * Queues `quote.approved` for a quote a customer has just signed, in the approval's transaction
+ * (after the quote, its signature record and any deposit invoice were written), so the job system
+ * can create the job with exactly the lines the customer chose.
+ */
+export function enqueueQuoteApproved(w: WriteContext, quoteId: string): number {
+	const row = w.db
+		.select({ quote: quotes, signature: quoteSignatures, customerExternalId: customers.externalId })
+		.from(quotes)
+		.innerJoin(quoteSignatures, eq(quoteSignatures.quoteId, quotes.id))
+		.innerJoin(customers, eq(customers.id, quotes.customerId))
+		.where(eq(quotes.id, quoteId))
+		.get();
+	if (!row || row.quote.status !== 'approved') return 0;
+	const { quote: q, signature: s } = row;
+	const chosen = new Set(q.selection);
+	const lines = w.db
+		.select()
+		.from(quoteItems)
+		.where(eq(quoteItems.quoteId, q.id))
+		.orderBy(asc(quoteItems.position), asc(quoteItems.id))
+		.all()
+		.filter((i) => i.kind === 'included' || chosen.has(i.id))
+		.map((i) => ({ id: i.id, kind: i.kind, group: i.groupName, description: i.description, quantityMilli: i.quantityMilli, unitAmount: i.unitAmount, amount: i.amount }));
+	const deposit = q.depositInvoiceId ? w.db.select({ total: invoices.total }).from(invoices).where(eq(invoices.id, q.depositInvoiceId)).get() : undefined;
+	return enqueueWebhook(w, 'quote.approved', {
+		quoteId: q.id,
+		quoteNumber: q.number,
+		quoteExternalId: q.externalId,
+		title: q.title,
+		revision: s.revision,
+		contentHash: s.contentHash,
+		customerId: q.customerId,
+		customerExternalId: row.customerExternalId,
+		selection: q.selection,
+		lines,
+		total: q.approvedTotal,
+		currency: q.currency,
+		depositInvoiceId: q.depositInvoiceId,
+		depositAmount: deposit?.total ?? 0,
+		signedDocumentId: q.signedDocumentId,
+		signerName: s.signerName,
+		signerEmail: s.signerEmail,
+		signedAt: new Date(s.signedAt).toISOString()
 	});
 }

@@ -5,9 +5,11 @@ import { quoteItems, quotePhotos, quotes } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import type { WriteContext } from '../sync/writer.ts';
 import { lineAmount } from '../staff/invoice-service.ts';
+import { getBusiness } from '../branding/service.ts';
 import { quoteContentText } from '../../shared/quotes.ts';
 import { MAX_MINOR } from '../../shared/schemas/common.ts';
 import type { QuoteItemInput } from '../../shared/protocol/quotes.ts';
+import { localDateOf } from '../../shared/time.ts';
 
 /*
  * Quote writes shared by the console, the integration API and the seed. The server computes
@@ -126,6 +128,7 @@ export function reviseQuote(w: WriteContext, id: string): boolean {
 
 /** Inserts a quote (a draft, or sent at once) with its lines. Returns the id. */
 export function insertQuote(w: WriteContext, input: NewQuote): string {
+	checkQuoteItems(input.items);
 	const id = randomUUID();
 	const number = input.number ?? nextQuoteNumber(w.db);
 	requireFreeQuoteNumber(w.db, number, null);
@@ -156,4 +159,183 @@ export function insertQuote(w: WriteContext, input: NewQuote): string {
 	const row = quoteRow(w.db, id)!;
 	w.db.update(quotes).set({ contentHash: storedContentHash(w.db, row) }).where(eq(quotes.id, id)).run();
 	return id;
+}
+
+/** Most photos one quote carries (the wire schema's limit). */
+export const QUOTE_PHOTOS_MAX = 50;
+
+/** Statuses in which the office may still change what a quote says. */
+const EDITABLE = new Set<QuoteRow['status']>(['draft', 'sent', 'changes_requested']);
+
+/** Today on the business's calendar (its time zone), the day quotes expire by. */
+export function businessToday(db: Db, now: number): string {
+	return localDateOf(now, getBusiness(db, now).timeZone);
+}
+
+/**
+ * Refuses lines that cannot make a quote, naming the field: two alternatives of one choice group
+ * both chosen by default, or a quote whose lines add up past what money on the wire can carry.
+ */
+export function checkQuoteItems(items: readonly QuoteItemInput[], field = 'items'): void {
+	const defaults = new Map<string, number>();
+	let sum = 0;
+	items.forEach((item, i) => {
+		const amount = lineAmount(item.quantityMilli, item.unitAmount);
+		if (Math.abs(amount) > MAX_MINOR) throw new AppError('VALIDATION', `${field}.${i}: the line's amount is too large`, { field: `${field}.${i}` });
+		sum += Math.abs(amount);
+		if (item.kind === 'choice' && item.selectedByDefault) {
+			const group = item.group ?? '';
+			if (defaults.has(group)) {
+				throw new AppError('VALIDATION', `${field}.${i}.selectedByDefault: only one option of "${group}" can be chosen by default`, { field: `${field}.${i}.selectedByDefault` });
+			}
+			defaults.set(group, i);
+		}
+	});
+	if (sum > MAX_MINOR) throw new AppError('VALIDATION', `${field}: the quote's lines add up to more than can be charged`, { field });
+}
+
+/** The stored lines of a quote, in order, as the office wrote them (for comparing with an incoming set). */
+export function storedQuoteItems(db: Db, quoteId: string): QuoteItemInput[] {
+	return db
+		.select()
+		.from(quoteItems)
+		.where(eq(quoteItems.quoteId, quoteId))
+		.orderBy(asc(quoteItems.position), asc(quoteItems.id))
+		.all()
+		.map((i) => ({
+			kind: i.kind,
+			group: i.groupName,
+			description: i.description,
+			quantityMilli: i.quantityMilli,
+			unitAmount: i.unitAmount,
+			selectedByDefault: i.selectedByDefault
+		}));
+}
+
+function sameItems(a: readonly QuoteItemInput[], b: readonly QuoteItemInput[]): boolean {
+	return (
+		a.length === b.length &&
+		a.every(
+			(x, i) =>
+				x.kind === b[i].kind &&
+				(x.kind === 'choice' ? x.group : null) === (b[i].kind === 'choice' ? b[i].group : null) &&
+				x.description === b[i].description &&
+				x.quantityMilli === b[i].quantityMilli &&
+				x.unitAmount === b[i].unitAmount &&
+				x.selectedByDefault === b[i].selectedByDefault
+		)
+	);
+}
+
+/**
+ * After a quote's content changed in this transaction: a draft (never seen by the customer) just
+ * gets its new hash; a quote the customer has gets the next revision, so an approval made against
+ * the old one is refused. Returns whether anything changed.
+ */
+export function contentChanged(w: WriteContext, id: string): boolean {
+	const row = quoteRow(w.db, id);
+	if (!row) throw new AppError('NOT_FOUND', 'There is no such quote.');
+	if (row.status !== 'draft') return reviseQuote(w, id);
+	const hash = storedContentHash(w.db, row);
+	if (hash === row.contentHash) return false;
+	w.db.update(quotes)
+		.set({ contentHash: hash, seq: w.touch('quotes', row.customerId, id), updatedAt: w.version(row.updatedAt) })
+		.where(eq(quotes.id, id))
+		.run();
+	return true;
+}
+
+/** Refuses changes to a quote the customer already answered for good (or the office withdrew). */
+export function requireEditable(row: QuoteRow): void {
+	if (!EDITABLE.has(row.status)) {
+		throw new AppError('CONFLICT', `Quote ${row.number} is ${row.status.replace('_', ' ')}: it can no longer change.`, { details: { status: row.status } });
+	}
+}
+
+/**
+ * Applies an edit of what a quote says (any subset of its fields; `items` replaces every line).
+ * An edit that says what the quote already says writes nothing and returns false; otherwise the
+ * quote gets its new content, hash and (once sent) revision.
+ */
+export function updateQuoteContent(w: WriteContext, row: QuoteRow, patch: Partial<QuoteContent>): boolean {
+	const next = {
+		title: patch.title ?? row.title,
+		notes: patch.notes === undefined ? row.notes : patch.notes,
+		validUntil: patch.validUntil === undefined ? row.validUntil : patch.validUntil,
+		taxRateBp: patch.taxRateBp ?? row.taxRateBp,
+		depositRateBp: patch.depositRateBp ?? row.depositRateBp
+	};
+	const itemsChange = patch.items !== undefined && !sameItems(storedQuoteItems(w.db, row.id), patch.items);
+	const fieldsChange = (Object.keys(next) as (keyof typeof next)[]).some((k) => next[k] !== row[k]);
+	if (!itemsChange && !fieldsChange) return false;
+	requireEditable(row);
+	if (patch.items !== undefined) checkQuoteItems(patch.items);
+	if (fieldsChange) w.db.update(quotes).set(next).where(eq(quotes.id, row.id)).run();
+	if (itemsChange) replaceQuoteItems(w, row.id, patch.items!);
+	return contentChanged(w, row.id);
+}
+
+/** A photo to add to a quote: bytes already in the file store. */
+export interface NewQuotePhoto {
+	fileSha256: string;
+	mime: string;
+	size: number;
+	width: number | null;
+	height: number | null;
+	caption: string | null;
+}
+
+/** Adds a photo after the quote's others (a new revision once sent). Returns its id. */
+export function addQuotePhoto(w: WriteContext, row: QuoteRow, photo: NewQuotePhoto): string {
+	requireEditable(row);
+	const existing = w.db.select({ position: quotePhotos.position }).from(quotePhotos).where(eq(quotePhotos.quoteId, row.id)).all();
+	if (existing.length >= QUOTE_PHOTOS_MAX) throw new AppError('CONFLICT', `A quote can have at most ${QUOTE_PHOTOS_MAX} photos.`);
+	const id = randomUUID();
+	const position = existing.reduce((max, p) => Math.max(max, p.position + 1), 0);
+	w.db.insert(quotePhotos)
+		.values({ id, quoteId: row.id, position, ...photo, createdAt: w.now })
+		.run();
+	contentChanged(w, row.id);
+	return id;
+}
+
+/** Removes a photo from a quote (a new revision once sent); false when the quote has no such photo. */
+export function removeQuotePhoto(w: WriteContext, row: QuoteRow, photoId: string): boolean {
+	const photo = w.db.select().from(quotePhotos).where(eq(quotePhotos.id, photoId)).get();
+	if (!photo || photo.quoteId !== row.id) return false;
+	requireEditable(row);
+	w.db.delete(quotePhotos).where(eq(quotePhotos.id, photoId)).run();
+	contentChanged(w, row.id);
+	return true;
+}
+
+/**
+ * Sends a draft, or sends again a quote the customer asked changes on: the customer's devices get
+ * it at once. A quote whose last valid day has passed is not sent (it could not be approved).
+ */
+export function sendQuote(w: WriteContext, row: QuoteRow, today: string): void {
+	if (row.status !== 'draft' && row.status !== 'changes_requested') {
+		throw new AppError('CONFLICT', `Quote ${row.number} is ${row.status.replace('_', ' ')}: only drafts and quotes with changes asked for can be sent.`, { details: { status: row.status } });
+	}
+	if (row.validUntil !== null && row.validUntil < today) {
+		throw new AppError('VALIDATION', `validUntil: the quote expired on ${row.validUntil}; set a later date before sending it`, { field: 'validUntil' });
+	}
+	w.db.update(quotes)
+		.set({ status: 'sent', sentAt: w.now, seq: w.touch('quotes', row.customerId, row.id), updatedAt: w.version(row.updatedAt) })
+		.where(eq(quotes.id, row.id))
+		.run();
+}
+
+/** Withdraws a quote the customer has not approved or declined: it stays on their device, marked withdrawn. */
+export function withdrawQuote(w: WriteContext, row: QuoteRow): boolean {
+	if (row.status === 'withdrawn') return false;
+	if (row.status === 'draft') throw new AppError('CONFLICT', `Quote ${row.number} is a draft the customer never saw: delete it instead.`, { details: { status: row.status } });
+	if (row.status !== 'sent' && row.status !== 'changes_requested') {
+		throw new AppError('CONFLICT', `Quote ${row.number} is ${row.status}: it can no longer be withdrawn.`, { details: { status: row.status } });
+	}
+	w.db.update(quotes)
+		.set({ status: 'withdrawn', seq: w.touch('quotes', row.customerId, row.id), updatedAt: w.version(row.updatedAt) })
+		.where(eq(quotes.id, row.id))
+		.run();
+	return true;
 }

@@ -12,8 +12,8 @@ import { SESSION_CHECK_MS, type StreamOptions } from '../sync/stream.ts';
 /*
  * The staff console's live channel: `GET /api/staff/stream`, a WebSocket for staff sessions
  * (the customers' sync socket refuses them, and stays untouched). It says which inbox threads
- * changed — a customer wrote, a colleague replied, assigned, closed or read one — and the console
- * refetches them. It carries ids only; every detail comes through the guarded HTTP API.
+ * changed — a customer wrote, a colleague replied, assigned, closed or read one — and which quotes
+ * a customer answered, and the console refetches them. It carries ids only; every detail comes through the guarded HTTP API.
  */
 
 /** Announces inbox changes that are not replicated rows (assign, done, read) to the console. */
@@ -23,10 +23,20 @@ export interface StaffInbox {
 	connections(): number;
 }
 
+/** A customer's answer to a quote, as the console hears it. */
+export type StaffQuoteEvent = Omit<Extract<StaffStreamMessage, { type: 'quote' }>, 'type'>;
+
+/** Tells every staff socket that a customer answered a quote (approved, declined, asked for changes). */
+export interface StaffQuotes {
+	publish(event: StaffQuoteEvent): void;
+}
+
 declare module 'fastify' {
 	interface FastifyInstance {
 		/** The staff console's live inbox channel. */
 		staffInbox: StaffInbox;
+		/** The staff console's live quote answers. */
+		staffQuotes: StaffQuotes;
 	}
 }
 
@@ -84,6 +94,13 @@ const plugin: FastifyPluginAsync<StreamOptions> = async (app, opts) => {
 	});
 
 	app.decorate('staffInbox', { publish, connections: () => conns.size });
+	// Answers are rare and each one matters on its own: sent at once, one message per answer.
+	app.decorate('staffQuotes', {
+		publish(event: StaffQuoteEvent) {
+			const message: StaffStreamMessage = { type: 'quote', ...event };
+			for (const conn of conns) send(conn.socket, message);
+		}
+	});
 
 	function closeWith(conn: Conn, code: number, reason: string) {
 		send(conn.socket, { type: 'bye', reason });
@@ -149,12 +166,12 @@ const plugin: FastifyPluginAsync<StreamOptions> = async (app, opts) => {
 			socket.on('pong', () => (conn.alive = true));
 			socket.on('message', () => (conn.alive = true));
 			socket.on('close', () => conns.delete(conn));
-			send(socket, { type: 'hello', protocolVersion: PROTOCOL_VERSION, topics: ['inbox'] });
+			send(socket, { type: 'hello', protocolVersion: PROTOCOL_VERSION, topics: ['inbox', 'quotes'] });
 		}
 	);
 };
 
-/** `GET /api/staff/stream`: live inbox notifications for the staff console. */
+/** `GET /api/staff/stream`: live inbox and quote notifications for the staff console. */
 export const staffStream = fp(plugin, {
 	name: 'porchlight-staff-stream',
 	// The sync stream registers @fastify/websocket (and the hook that closes refused upgrades).

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { APPOINTMENT_STATUSES } from '../schemas/appointment.ts';
 import { currencySchema, emailSchema, localDateSchema, minorSchema, nonNegativeMinorSchema } from '../schemas/common.ts';
 import { DOCUMENT_KINDS } from '../schemas/document.ts';
+import { QUOTE_ITEM_KINDS } from '../schemas/quote.ts';
+import { depositRateBpSchema, quoteItemInputSchema, STAFF_QUOTE_STATUSES } from './quotes.ts';
 import { addressInputSchema, billingInputSchema, externalIdSchema, invoiceLineInputSchema, taxRateBpSchema } from './staff.ts';
 
 /*
@@ -201,6 +203,80 @@ export const v1AppointmentSchema = z
 
 /** An appointment (integration view). */
 export type V1Appointment = z.infer<typeof v1AppointmentSchema>;
+
+/** Quote states another system may set: `sent` puts it in front of the customer (again, after they asked for changes). */
+export const V1_QUOTE_STATUSES = ['draft', 'sent'] as const;
+
+/**
+ * `PUT /api/v1/quotes/:externalId`: a quote with its lines (optional lines and choice groups);
+ * line amounts, the content hash and the revision are computed here. A quote the customer has
+ * approved or declined no longer changes.
+ */
+export const v1QuoteUpsertSchema = z
+	.strictObject({
+		customerExternalId: externalIdSchema,
+		/** Defaults to the next `Q-nnnnn`; must be unique. Only used when the quote is created. */
+		number: text(64).min(1, 'must not be empty').optional(),
+		title: text(200).min(1, 'must not be empty'),
+		notes: nullableText(5000),
+		/** Last day the customer can approve it, in the business's time zone. */
+		validUntil: localDateSchema.nullable().default(null),
+		taxRateBp: taxRateBpSchema.default(0),
+		/** Share of the approved total asked as a deposit at approval, in basis points (0: none). */
+		depositRateBp: depositRateBpSchema.default(0),
+		items: z.array(quoteItemInputSchema).min(1, 'must have at least one line').max(500, 'must have at most 500 lines'),
+		status: z.enum(V1_QUOTE_STATUSES, { error: 'must be draft or sent' }).default('sent')
+	})
+	.meta({ description: 'A quote with its lines, keyed by your id in the URL.' });
+
+/** A quote upsert. */
+export type V1QuoteUpsert = z.infer<typeof v1QuoteUpsertSchema>;
+
+/** A quote as the integration API answers it. */
+export const v1QuoteSchema = z.object({
+	id: z.string(),
+	externalId: z.string(),
+	customerExternalId: z.string().nullable(),
+	number: z.string(),
+	title: z.string(),
+	status: z.enum(STAFF_QUOTE_STATUSES),
+	currency: z.string(),
+	taxRateBp: z.number().int(),
+	depositRateBp: z.number().int(),
+	notes: z.string().nullable(),
+	validUntil: z.string().nullable(),
+	/** Grows by one each time what the quote says changes after it was sent. */
+	revision: z.number().int(),
+	/** SHA-256 of the quote's content: what a signature vouches for. */
+	contentHash: z.string(),
+	items: z.array(
+		z.object({
+			id: z.string(),
+			kind: z.enum(QUOTE_ITEM_KINDS),
+			group: z.string().nullable(),
+			description: z.string(),
+			quantityMilli: z.number().int(),
+			unitAmount: minorSchema,
+			amount: minorSchema,
+			selectedByDefault: z.boolean()
+		})
+	),
+	sentAt: z.string().nullable(),
+	respondedAt: z.string().nullable(),
+	/** Ids of the optional and choice lines the customer chose when approving. */
+	selection: z.array(z.string()),
+	approvedTotal: minorSchema.nullable(),
+	signerName: z.string().nullable(),
+	/** The signed PDF, in the customer's documents. */
+	signedDocumentId: z.string().nullable(),
+	depositInvoiceId: z.string().nullable(),
+	/** The customer's reason for declining, or the changes asked for. */
+	responseNote: z.string().nullable(),
+	updatedAt: z.string()
+});
+
+/** A quote (integration view). */
+export type V1Quote = z.infer<typeof v1QuoteSchema>;
 
 /**
  * Every upsert's answer: the record, whether it was created (HTTP 201) or already there (200),

@@ -253,7 +253,7 @@ describe('OpenAPI description', () => {
 		const doc = JSON.parse(await res.text());
 		expect(doc.openapi).toBe('3.1.0');
 		expect(doc.servers).toEqual([{ url: `${server.url}/api/v1` }]);
-		expect(Object.keys(doc.paths).sort()).toEqual(['/appointments/{externalId}', '/customers/{externalId}', '/documents/{externalId}', '/invoices/{externalId}']);
+		expect(Object.keys(doc.paths).sort()).toEqual(['/appointments/{externalId}', '/customers/{externalId}', '/documents/{externalId}', '/invoices/{externalId}', '/quotes/{externalId}']);
 		for (const item of Object.values(doc.paths) as Record<string, { responses: Record<string, unknown> }>[]) {
 			expect(Object.keys(item.put.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401']));
 		}

@@ -10,7 +10,7 @@ import { taxOf } from '../../shared/money.ts';
 import { localDateOf, zonedParts } from '../../shared/time.ts';
 import { fakeClock, startServer, tempDataDir, type TestServer } from '../helpers/app.ts';
 
-const REPLICATED = ['customers', 'invoices', 'documents', 'messages', 'appointments'] as const;
+const REPLICATED = ['customers', 'invoices', 'documents', 'messages', 'appointments', 'quotes'] as const;
 const COUNTED = [
 	...REPLICATED,
 	'service_addresses',

@@ -150,7 +150,7 @@ describe('staff inbox', () => {
 		const colleague = staffCookie(server, 'owner', 'Rosa Owner');
 		const console1 = await openStaffStream(server, office.cookie);
 		sockets.push(console1);
-		expect(await console1.next((m) => m.type === 'hello')).toEqual({ type: 'hello', protocolVersion: expect.any(Number), topics: ['inbox'] });
+		expect(await console1.next((m) => m.type === 'hello')).toEqual({ type: 'hello', protocolVersion: expect.any(Number), topics: ['inbox', 'quotes'] });
 		const customerSocket = await openStream(server, phone.cookie);
 		sockets.push(customerSocket);
 
