@@ -11,5 +11,6 @@
  * 7 — message photos: upload (`POST /api/files/uploads`), attachment download; customer messages may carry their own uploads.
  * 8 — staff console (`shared/protocol/staff.ts`: inbox, staff socket, customers, invoices, documents, branding, API keys, audit) and integration API `/api/v1` with outgoing webhooks (`shared/protocol/integration.ts`).
  * 9 — quotes: `quotes` collection; approve (signed), decline, request changes; quote photos; staff `/api/staff/quotes`; integration `/api/v1/quotes`.
+ * 10 — staff availability editor (`shared/protocol/availability.ts`: `/api/staff/availability/*` hours, time off, services, service area) and the staff calendar `GET /api/staff/booking/appointments`.
  */
-export const PROTOCOL_VERSION = 9;
+export const PROTOCOL_VERSION = 10;
