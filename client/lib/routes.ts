@@ -9,7 +9,7 @@ import type { SessionStatus } from '$lib/state/session.svelte';
  */
 export type RouteAccess = 'public' | 'signedOut' | 'signedIn' | 'customer' | 'staff';
 
-const CUSTOMER_SECTIONS = ['/invoices', '/appointments', '/messages', '/documents', '/pay'];
+const CUSTOMER_SECTIONS = ['/invoices', '/appointments', '/messages', '/documents', '/quotes', '/pay'];
 
 /**
  * Public paths a signed-in customer sees inside the app's frame: Home (the landing page when

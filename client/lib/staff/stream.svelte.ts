@@ -1,7 +1,13 @@
-import { STAFF_STREAM_PATH, staffStreamMessageSchema } from '$shared/protocol/staff';
+import { STAFF_STREAM_PATH, staffStreamMessageSchema, type StaffStreamMessage } from '$shared/protocol/staff';
 
 /** What the console does when the inbox changes. */
 export type InboxListener = (event: { threadIds: string[]; customerMessage: boolean }) => void;
+
+/** A customer answered a quote (approved, declined, asked for changes). */
+export type QuoteAnswerEvent = Extract<StaffStreamMessage, { type: 'quote' }>;
+
+/** What the console does when a customer answers a quote; `null` after a reconnect (refetch: answers may have been missed). */
+export type QuoteListener = (event: QuoteAnswerEvent | null) => void;
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -16,6 +22,7 @@ class StaffStream {
 	status = $state<'idle' | 'connecting' | 'live' | 'retrying'>('idle');
 
 	#listeners = new Set<InboxListener>();
+	#quoteListeners = new Set<QuoteListener>();
 	#socket: WebSocket | null = null;
 	#attempt = 0;
 	#timer: ReturnType<typeof setTimeout> | undefined;
@@ -24,11 +31,25 @@ class StaffStream {
 	/** Listens for inbox changes; the socket opens with the first listener and closes with the last. */
 	subscribe(listener: InboxListener): () => void {
 		this.#listeners.add(listener);
-		if (this.#listeners.size === 1) this.#connect();
+		if (this.#listenerCount() === 1) this.#connect();
 		return () => {
 			this.#listeners.delete(listener);
-			if (this.#listeners.size === 0) this.#stop();
+			if (this.#listenerCount() === 0) this.#stop();
 		};
+	}
+
+	/** Listens for customers' answers to quotes; shares the socket with the inbox's listeners. */
+	onQuote(listener: QuoteListener): () => void {
+		this.#quoteListeners.add(listener);
+		if (this.#listenerCount() === 1) this.#connect();
+		return () => {
+			this.#quoteListeners.delete(listener);
+			if (this.#listenerCount() === 0) this.#stop();
+		};
+	}
+
+	#listenerCount(): number {
+		return this.#listeners.size + this.#quoteListeners.size;
 	}
 
 	#emit(threadIds: string[], customerMessage: boolean) {
@@ -56,14 +77,18 @@ class StaffStream {
 				this.status = 'live';
 				this.#attempt = 0;
 				// Anything that changed while we were away was not announced: refetch everything.
-				if (this.#everConnected) this.#emit([], false);
+				if (this.#everConnected) {
+					this.#emit([], false);
+					for (const l of [...this.#quoteListeners]) l(null);
+				}
 				this.#everConnected = true;
 			} else if (m.type === 'inbox') this.#emit(m.threadIds, m.customerMessage);
+			else if (m.type === 'quote') for (const l of [...this.#quoteListeners]) l(m);
 		};
 		socket.onclose = () => {
 			if (this.#socket !== socket) return;
 			this.#socket = null;
-			if (this.#listeners.size === 0) return;
+			if (this.#listenerCount() === 0) return;
 			this.status = 'retrying';
 			const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#attempt);
 			this.#attempt++;
