@@ -59,10 +59,13 @@ function printable(font: PDFFont): (text: string) => string {
 	return (text) =>
 		Array.from(text.normalize('NFC').replace(/[\r\n\t]+/g, ' '), (ch) => {
 			if (known.has(ch.codePointAt(0)!)) return ch;
-			const base = ch.normalize('NFKD').replace(/\p{M}+/gu, '');
+			const base = (STROKED[ch] ?? ch).normalize('NFKD').replace(/\p{M}+/gu, '');
 			return base && Array.from(base).every((c) => known.has(c.codePointAt(0)!)) ? base : '?';
 		}).join('');
 }
+
+/** Latin letters with a stroke, which have no decomposition to drop an accent from. */
+const STROKED: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŧ: 'T', ŧ: 't', Ŀ: 'L', ŀ: 'l' };
 
 function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
 	const out: string[] = [];
