@@ -303,6 +303,28 @@ describe('service types', () => {
 		expect(auditActions(server!, svc).map((a) => a.action)).toEqual(['service_type.deactivated']);
 		expect((await call(server!, 'DELETE', `/api/staff/availability/services/${randomUUID()}`, { cookie: office })).status).toBe(404);
 	});
+
+	test('a service a guest is holding a time for is only deactivated; once the hold has lapsed it can be deleted', async () => {
+		const { clock, svc, office } = await bookable();
+		const hold = await call(server!, 'POST', '/api/booking/guest', {
+			body: {
+				name: 'Grace Guest',
+				email: 'grace@example.com',
+				phone: '+1 555 010 2030',
+				address: { line1: '12 Elm St', city: 'Springfield', region: 'IL', postalCode: '62701' },
+				serviceTypeId: svc,
+				startsAt: at('2026-05-13', '09:00')
+			}
+		});
+		expect(hold.status).toBe(202);
+		const kept = await call(server!, 'DELETE', `/api/staff/availability/services/${svc}`, { cookie: office });
+		expect(kept.body).toMatchObject({ outcome: 'deactivated', serviceType: { active: false, appointmentCount: 0 } });
+
+		clock.advance(hold.body.expiresInSeconds * 1000 + 1000);
+		const gone = await call(server!, 'DELETE', `/api/staff/availability/services/${svc}`, { cookie: office });
+		expect(gone.body).toEqual({ outcome: 'deleted', id: svc });
+		expect(auditActions(server!, svc).map((a) => a.action)).toEqual(['service_type.deactivated', 'service_type.deleted']);
+	});
 });
 
 describe('service area', () => {
