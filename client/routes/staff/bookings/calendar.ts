@@ -1,9 +1,10 @@
-import type { CalendarAppointment } from '$shared/protocol/availability';
-import { addDays, localDateOf, weekdayOf, zonedParts, zonedTimeToUtc, type LocalDate } from '$shared/time';
+import type { CalendarAppointment } from '../../../../shared/protocol/availability.ts';
+import { addDays, localDateOf, weekdayOf, zonedParts, zonedTimeToUtc, type LocalDate } from '../../../../shared/time.ts';
 
 /*
  * Pure date work for the console's calendar, on the business's clock: the days a view covers,
- * the instants that bound them, and where an appointment sits in a day.
+ * the instants that bound them, and where an appointment sits in a day. Relative imports and no
+ * $lib, so unit tests run it in Node.
  */
 
 /** What the calendar shows: one day, or a week from Monday. */
