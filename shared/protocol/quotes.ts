@@ -102,14 +102,23 @@ export type QuoteItemInput = z.infer<typeof quoteItemInputSchema>;
 /** Deposit rate in basis points of the approved total: 25 % is 2500. */
 export const depositRateBpSchema = z.number().int('must be a whole number of basis points').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000');
 
+/** The fields the office writes of a quote, without defaults (an edit names only what changes). */
+const quoteContentFields = {
+	title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+	notes: z.string().trim().max(5000, 'must be at most 5000 characters').nullable(),
+	validUntil: localDateSchema.nullable(),
+	taxRateBp: taxRateBpSchema,
+	depositRateBp: depositRateBpSchema,
+	items: z.array(quoteItemInputSchema).min(1, 'must have at least one line').max(500, 'must have at most 500 lines')
+};
+
 /** What the office writes of a quote (create, and every field of an edit). */
 export const quoteContentInputSchema = z.strictObject({
-	title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-	notes: z.string().trim().max(5000, 'must be at most 5000 characters').nullable().default(null),
-	validUntil: localDateSchema.nullable().default(null),
-	taxRateBp: taxRateBpSchema.default(0),
-	depositRateBp: depositRateBpSchema.default(0),
-	items: z.array(quoteItemInputSchema).min(1, 'must have at least one line').max(500, 'must have at most 500 lines')
+	...quoteContentFields,
+	notes: quoteContentFields.notes.default(null),
+	validUntil: quoteContentFields.validUntil.default(null),
+	taxRateBp: quoteContentFields.taxRateBp.default(0),
+	depositRateBp: quoteContentFields.depositRateBp.default(0)
 });
 
 /** Creating a quote for a customer; `send: true` sends it at once. */
@@ -121,8 +130,11 @@ export const staffQuoteCreateSchema = quoteContentInputSchema.extend({
 /** A quote creation. */
 export type StaffQuoteCreate = z.infer<typeof staffQuoteCreateSchema>;
 
-/** Editing a quote's content (drafts, and sent quotes not yet answered: a new revision). */
-export const staffQuoteUpdateSchema = quoteContentInputSchema.partial();
+/**
+ * Editing a quote's content (drafts, and sent quotes not yet answered: a new revision). Fields
+ * left out stay as they are (no defaults here: an edit of the lines alone must not reset the tax).
+ */
+export const staffQuoteUpdateSchema = z.strictObject(quoteContentFields).partial();
 
 /** A quote edit. */
 export type StaffQuoteUpdate = z.infer<typeof staffQuoteUpdateSchema>;
