@@ -49,9 +49,27 @@ export async function sendMessage(db: PorchlightDatabase, body: string, options:
 	return message;
 }
 
-/** The whole conversation, oldest first. */
-export function threadQuery(db: PorchlightDatabase) {
-	return db.messages.find({ selector: {}, sort: [{ sentAt: 'asc' }, { id: 'asc' }] } as MangoQuery<Message>);
+/**
+ * The conversation from `since` on (messages sent at or after it; all of it by default), oldest
+ * first. A range of the sentAt index: the query reads only those messages, however long the
+ * thread is.
+ */
+export function threadQuery(db: PorchlightDatabase, since = 0) {
+	return db.messages.find({ selector: since > 0 ? { sentAt: { $gte: since } } : {}, sort: [{ sentAt: 'asc' }, { id: 'asc' }] } as MangoQuery<Message>);
+}
+
+/**
+ * Where a window of the newest `n` messages sent before `before` (default: all of them) starts:
+ * the send time of the n-th newest (0 when there are at most n), and whether there are older
+ * ones. Counted on the sentAt index and read with a cursor: a look-up for opening a screen or
+ * paging back, not for every change.
+ */
+export async function windowStart(db: PorchlightDatabase, n: number, before?: number): Promise<{ since: number; earlier: boolean }> {
+	const selector = (before === undefined ? {} : { sentAt: { $lt: before } }) as MangoQuery<Message>['selector'];
+	const count = await db.messages.count({ selector }).exec();
+	if (count <= n) return { since: 0, earlier: false };
+	const [first] = await db.messages.find({ selector, sort: [{ sentAt: 'asc' }, { id: 'asc' }], skip: count - n, limit: 1 } as MangoQuery<Message>).exec();
+	return first ? { since: first.sentAt, earlier: true } : { since: 0, earlier: false };
 }
 
 /** Delivery state of a message the customer wrote (null for the office's and system messages). */

@@ -11,6 +11,14 @@ export interface DayGroup {
 	messages: Message[];
 }
 
+// Making an Intl.DateTimeFormat costs far more than using one: one per kind, zone and locale.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function cached(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+	let f = formatters.get(key);
+	if (!f) formatters.set(key, (f = make()));
+	return f;
+}
+
 function dateIn(instant: number, timeZone: string): string {
 	try {
 		return localDateOf(instant, timeZone);
@@ -25,9 +33,8 @@ export function dayLabel(date: string, today: string, locale?: string): string {
 	if (date === addDays(today, -1)) return 'Yesterday';
 	const [y, m, d] = date.split('-').map(Number);
 	const sameYear = date.slice(0, 4) === today.slice(0, 4);
-	return new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), timeZone: 'UTC' }).format(
-		new Date(Date.UTC(y, m - 1, d))
-	);
+	const format = cached(`day|${locale ?? ''}|${sameYear}`, () => new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), timeZone: 'UTC' }));
+	return format.format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** Messages (oldest first) grouped by the business-calendar day they were sent. */
@@ -43,13 +50,16 @@ export function groupByDay(messages: readonly Message[], timeZone: string, now: 
 	return groups;
 }
 
-/** "3:05 PM" on the business's clock. */
+/** "3:05 PM" on the business's clock (UTC's when the zone is unknown to the device). */
 export function timeOf(instant: number, timeZone: string, locale?: string): string {
-	try {
-		return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone }).format(new Date(instant));
-	} catch {
-		return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(new Date(instant));
-	}
+	const format = cached(`time|${locale ?? ''}|${timeZone}`, () => {
+		try {
+			return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone });
+		} catch {
+			return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+		}
+	});
+	return format.format(new Date(instant));
 }
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
