@@ -7,11 +7,10 @@ import { UPLOAD_MAX_BYTES } from '../../shared/protocol/upload-limits.ts';
 import { audit, staffActor } from '../audit/log.ts';
 import { staffOf } from '../auth/guard.ts';
 import { getBusiness } from '../branding/service.ts';
-import { quotes } from '../db/schema.ts';
+import { customers, quotes } from '../db/schema.ts';
 import { readImageHeader } from '../files/image-header.ts';
 import { storeFile } from '../files/store.ts';
 import { AppError, parseInput } from '../http/errors.ts';
-import { requireCustomer } from '../staff/views.ts';
 import {
 	addQuotePhoto,
 	businessToday,
@@ -32,14 +31,10 @@ const photoQuery = z.object({ caption: z.string().trim().max(500, 'must be at mo
 /** Technicians read quotes; the owner and the office write them. */
 const OFFICE = ['owner', 'office'] as const;
 
-/** Options of the staff quote routes; tests may lower the photo size limit. */
-export interface StaffQuoteOptions {
-	photoMaxBytes?: number;
-}
-
-const plugin: FastifyPluginAsync<StaffQuoteOptions> = async (app, opts) => {
+const plugin: FastifyPluginAsync = async (app) => {
 	const db = app.store.db;
-	const photoMaxBytes = opts.photoMaxBytes ?? UPLOAD_MAX_BYTES;
+	// Quote photos are photos like the ones customers attach to messages: the same limit.
+	const photoMaxBytes = UPLOAD_MAX_BYTES;
 	const megabytes = Math.round((photoMaxBytes / 1024 / 1024) * 10) / 10;
 	const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', `A photo can be at most ${megabytes} MB.`);
 
@@ -64,7 +59,8 @@ const plugin: FastifyPluginAsync<StaffQuoteOptions> = async (app, opts) => {
 		const staff = staffOf(request.principal);
 		const input = parseInput(staffQuoteCreateSchema, request.body);
 		const id = app.writer.transaction((w) => {
-			const customer = requireCustomer(w.db, input.customerId);
+			const customer = w.db.select().from(customers).where(eq(customers.id, input.customerId)).get();
+			if (!customer || customer.deleted) throw new AppError('VALIDATION', 'customerId: there is no such customer', { field: 'customerId' });
 			const today = businessToday(w.db, w.now);
 			if (input.send && input.validUntil !== null && input.validUntil < today) {
 				throw new AppError('VALIDATION', 'validUntil: is already past; a quote sent today must be valid today or later', { field: 'validUntil' });
