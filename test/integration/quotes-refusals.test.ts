@@ -81,6 +81,22 @@ describe('a quote that cannot be signed says why, and nothing changes', () => {
 		expect((await answer(server, cookie, late, 'request-changes', { message: 'Could you extend this to June?' })).status).toBe(200);
 	});
 
+	test('two approvals at once (two devices): one signs, the other is refused; one signature, one document', async () => {
+		server = await startServer();
+		const c = createCustomer(server.app);
+		const phone = customerCookie(server, c.id).cookie;
+		const laptop = customerCookie(server, c.id).cookie;
+		const id = createQuote(server.app, c.id, { depositRateBp: 5000 });
+		const doc = await shown(server, phone, id);
+		// Whichever is handled second finds the quote approved.
+		const results = await Promise.all([answer(server, phone, id, 'approve', approval(doc)), answer(server, laptop, id, 'approve', approval(doc, { signerName: 'Someone Else' }))]);
+		expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+		expect(results.find((r) => r.status === 409)!.body).toMatchObject({ details: { reason: 'status', status: 'approved' } });
+		expect(server.app.store.db.select().from(s.quoteSignatures).all()).toHaveLength(1);
+		expect(server.app.store.db.select().from(s.documents).all()).toHaveLength(1);
+		expect(server.app.store.db.select().from(s.invoices).all()).toHaveLength(1);
+	});
+
 	test('not open for an answer (approved, declined, withdrawn): 409 status for every answer', async () => {
 		server = await startServer();
 		const office = staffCookie(server, 'office');
