@@ -170,6 +170,12 @@ const plugin: FastifyPluginAsync = async (app) => {
 			const set = changedFields(row, patch);
 			if (Object.keys(set).length === 0) return;
 			w.db.update(resources).set(set).where(eq(resources.id, id)).run();
+			// Appointments show their technician's name: devices holding them re-pull them.
+			if (set.name !== undefined) {
+				for (const a of w.db.select({ id: appointments.id, customerId: appointments.customerId }).from(appointments).where(eq(appointments.resourceId, id)).all()) {
+					w.bump('appointments', a.customerId, a.id);
+				}
+			}
 			audit(w.db, w.now, { actor: staffActor(staff), action: 'resource.updated', entity: 'resource', entityId: id, detail: { ...set } });
 		});
 		return resourceView(app.store.db, requireResource(app.store.db, id));

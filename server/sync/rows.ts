@@ -4,7 +4,7 @@ import { SQLiteSyncDialect, type SQLiteColumn, type SQLiteTable } from 'drizzle-
 import type { CollectionName } from '../../shared/protocol/collections.ts';
 import type { Db } from '../db/client.ts';
 import type { CollectionRows } from './visibility.ts';
-import { COLLECTION_TABLES } from './writer.ts';
+import { COLLECTION_TABLES } from './tables.ts';
 
 // drizzle cannot type a select over a union of tables; these helpers keep the one cast here.
 type AnyTable = (typeof COLLECTION_TABLES)['messages'];
@@ -53,7 +53,7 @@ const STATEMENTS_MAX = 256;
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /** The connection under a drizzle handle; undefined inside a transaction (which has none). */
-function clientOf(db: Db): Database.Database | undefined {
+export function clientOf(db: Db): Database.Database | undefined {
 	return (db as { $client?: Database.Database }).$client;
 }
 
@@ -82,6 +82,32 @@ export function rowsAfter<C extends CollectionName>(db: Db, collection: C, scope
 	const reader = readerOf(table);
 	const stmt = preparedRaw(client, `select ${reader.columns} from "${getTableName(table)}" where (${where.sql}) and "seq" > ? order by "seq" limit ?`);
 	return (stmt.all(...where.params, after, limit) as unknown[][]).map(reader.read) as unknown as CollectionRows[C][];
+}
+
+/**
+ * One page of a collection as the pull's response body, built by SQLite from the documents the
+ * writer stored (server/sync/materialize.ts): the same bytes as `JSON.stringify` of the page,
+ * without turning a row into JavaScript values. Undefined when a row of the page has no stored
+ * document yet; the caller then serializes the page itself.
+ *
+ * The body comes back as a Buffer (the text cast to a blob), so it reaches the socket without
+ * being decoded into a JavaScript string and encoded again, which cost more than the query for
+ * the non-ASCII text of a page (•••• in payment labels, names, message bodies).
+ */
+export function storedPage(db: Db, collection: CollectionName, scope: SQL | undefined, after: number, limit: number): Buffer | undefined {
+	const client = clientOf(db);
+	if (!client) return undefined;
+	const table = COLLECTION_TABLES[collection] as unknown as AnyTable;
+	const where = scope ? dialect.sqlToQuery(scope) : { sql: '1', params: [] };
+	// The page's rows come out of the subquery in seq order and group_concat keeps the order it
+	// is fed in (an ORDER BY inside the aggregate would sort the documents' text again).
+	const stmt = preparedRaw(
+		client,
+		`select cast('{"documents":[' || coalesce(group_concat(doc_json, ','), '') || '],"checkpoint":{"seq":' || coalesce(max(seq), cast(? as integer)) || '}}' as blob), count(*) - count(doc_json)` +
+			` from (select "seq", doc_json from "${getTableName(table)}" where (${where.sql}) and "seq" > ? order by "seq" limit ?)`
+	);
+	const [body, missing] = stmt.get(after, ...where.params, after, limit) as [Buffer, number];
+	return missing === 0 ? body : undefined;
 }
 
 /**

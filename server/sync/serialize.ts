@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { CollectionName } from '../../shared/protocol/collections.ts';
+import { COLLECTIONS, type CollectionName } from '../../shared/protocol/collections.ts';
 import { tombstoneOf, type DocTypes, type SyncDoc } from '../../shared/schemas/index.ts';
 import type { Db } from '../db/client.ts';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import * as schema from '../db/schema.ts';
 import { invoiceLineItems, paymentMethods, payments, quoteItems, quotePhotos, resources, serviceAddresses } from '../db/schema.ts';
 import { rowsWhereIn } from './rows.ts';
 import type { CollectionRows, View } from './visibility.ts';
@@ -234,6 +237,38 @@ const quotes: Serializer<'quotes'> = (db, rows) => {
 
 const SERIALIZERS: { [C in CollectionName]: Serializer<C> } = { profile, invoices, documents, messages, appointments, quotes };
 
+/** Rows of `table` whose `key` equals the embedding row's `parent` column are part of its document. */
+export interface Embed {
+	table: SQLiteTable;
+	key: SQLiteColumn;
+	parent: SQLiteColumn;
+}
+
+/**
+ * What each collection's documents embed from other tables, as the serializers above read it. A
+ * change to such a row clears the stored document of every row that embeds it (the triggers
+ * server/sync/materialize.ts installs), so this must stay in step with the serializers.
+ */
+export const EMBEDDED: { [C in CollectionName]: Embed[] } = {
+	profile: [
+		{ table: serviceAddresses, key: serviceAddresses.customerId, parent: schema.customers.id },
+		// The autopay method's label (and whether it is still attached).
+		{ table: paymentMethods, key: paymentMethods.id, parent: schema.customers.autopayMethodId }
+	],
+	invoices: [
+		{ table: invoiceLineItems, key: invoiceLineItems.invoiceId, parent: schema.invoices.id },
+		{ table: payments, key: payments.invoiceId, parent: schema.invoices.id }
+	],
+	documents: [],
+	// Attachments live in the message row itself.
+	messages: [],
+	appointments: [{ table: resources, key: resources.id, parent: schema.appointments.resourceId }],
+	quotes: [
+		{ table: quoteItems, key: quoteItems.quoteId, parent: schema.quotes.id },
+		{ table: quotePhotos, key: quotePhotos.quoteId, parent: schema.quotes.id }
+	]
+};
+
 /**
  * Turns stored rows into wire documents for one principal: rows the view shows in full (with
  * their children embedded), every other row as a content-free tombstone. Children are loaded
@@ -247,4 +282,14 @@ export function serializeRows<C extends CollectionName>(db: Db, collection: C, v
 		const doc = byId.get(r.id);
 		return doc ? ({ ...doc, _deleted: false } as SyncDoc<C>) : tombstoneOf(collection, r.id, r.updatedAt);
 	});
+}
+
+/**
+ * A hash of the code that shapes documents (the serializers, `serializeRows`, the tombstones):
+ * documents stored by another version of it are rebuilt (server/sync/materialize.ts).
+ */
+export function serializerFingerprint(): string {
+	const hash = createHash('sha256');
+	for (const c of COLLECTIONS) hash.update(c).update(String(SERIALIZERS[c])).update(JSON.stringify(tombstoneOf(c, '', 0)));
+	return hash.update(String(serializeRows)).update(String(byKey)).digest('hex');
 }

@@ -33,6 +33,23 @@ type Visibility = { [C in CollectionName]: (principal: Principal) => View<C> };
 const everyone = (_change: Change) => true;
 
 /**
+ * Whether a customer's devices get a row of their own in full; otherwise it reaches them as a
+ * tombstone. A function of the row alone: the writer stores each row's customer document
+ * (server/sync/materialize.ts) on this rule, so a rule that ever depends on the principal or the
+ * clock must stop that.
+ */
+export const customerShows: { [C in CollectionName]: (row: CollectionRows[C]) => boolean } = {
+	profile: (r) => !r.deleted,
+	// A draft is work in progress: it reaches the device only as a tombstone.
+	invoices: (r) => !r.deleted && r.status !== 'draft',
+	documents: (r) => !r.deleted,
+	messages: (r) => !r.deleted,
+	appointments: (r) => !r.deleted,
+	// A draft is the office's work in progress, like a draft invoice.
+	quotes: (r) => !r.deleted && r.status !== 'draft'
+};
+
+/**
  * The one place that decides who sees which replicated rows. Every pull, push, conflict reply,
  * stream notification and file download asks it. Customers see only their own customer's rows
  * and never draft invoices or draft quotes; staff see every row (their console, file downloads), though the
@@ -42,35 +59,25 @@ export const visibility: Visibility = {
 	profile: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: { scope: eq(customers.id, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId },
+			: { scope: eq(customers.id, p.customerId), shows: customerShows.profile, hears: (c) => c.customerId === p.customerId },
 	invoices: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: {
-					scope: eq(invoices.customerId, p.customerId),
-					// A draft is work in progress: it reaches the device only as a tombstone.
-					shows: (r) => !r.deleted && r.status !== 'draft',
-					hears: (c) => c.customerId === p.customerId
-				},
+			: { scope: eq(invoices.customerId, p.customerId), shows: customerShows.invoices, hears: (c) => c.customerId === p.customerId },
 	documents: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: { scope: eq(documents.customerId, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId },
+			: { scope: eq(documents.customerId, p.customerId), shows: customerShows.documents, hears: (c) => c.customerId === p.customerId },
 	messages: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: { scope: eq(messages.customerId, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId },
+			: { scope: eq(messages.customerId, p.customerId), shows: customerShows.messages, hears: (c) => c.customerId === p.customerId },
 	appointments: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: { scope: eq(appointments.customerId, p.customerId), shows: (r) => !r.deleted, hears: (c) => c.customerId === p.customerId },
+			: { scope: eq(appointments.customerId, p.customerId), shows: customerShows.appointments, hears: (c) => c.customerId === p.customerId },
 	quotes: (p) =>
 		p.kind === 'staff'
 			? { scope: undefined, shows: (r) => !r.deleted, hears: everyone }
-			: {
-					scope: eq(quotes.customerId, p.customerId),
-					// A draft is the office's work in progress, like a draft invoice.
-					shows: (r) => !r.deleted && r.status !== 'draft',
-					hears: (c) => c.customerId === p.customerId
-				}
+			: { scope: eq(quotes.customerId, p.customerId), shows: customerShows.quotes, hears: (c) => c.customerId === p.customerId }
 };

@@ -3,16 +3,24 @@ import type { CollectionName } from '../../shared/protocol/collections.ts';
 import type { Db, OpenDatabase } from '../db/client.ts';
 import * as schema from '../db/schema.ts';
 import type { Change, ChangeFeed } from './changes.ts';
+import { hasStaleDocs, installStoredDocs, materializeDocs, refreshStaleDocs } from './materialize.ts';
+import { COLLECTION_TABLES } from './tables.ts';
 
-/** The table behind each replicated collection (the row whose `seq` a change bumps). */
-export const COLLECTION_TABLES = {
-	profile: schema.customers,
-	invoices: schema.invoices,
-	documents: schema.documents,
-	messages: schema.messages,
-	appointments: schema.appointments,
-	quotes: schema.quotes
-} as const;
+export { COLLECTION_TABLES };
+
+/** Stale documents stored per collection per background pass: a few milliseconds of work. */
+const REFRESH_BATCH = 100;
+
+/** The ids each collection's changes touched, each once. */
+function touchedIds(changes: readonly Change[]): Map<CollectionName, string[]> {
+	const sets = new Map<CollectionName, Set<string>>();
+	for (const c of changes) {
+		let ids = sets.get(c.collection);
+		if (!ids) sets.set(c.collection, (ids = new Set()));
+		ids.add(c.id);
+	}
+	return new Map([...sets].map(([c, ids]) => [c, [...ids]]));
+}
 
 /** What a write transaction may do beyond plain queries. */
 export interface WriteContext {
@@ -44,16 +52,23 @@ export interface WriteContext {
  * The one write helper that every replicated write goes through — customer pushes, staff,
  * webhooks, integrations and schedulers alike. Writes run in one SQLite transaction together
  * with the seq increments, so checkpoints are strictly increasing and never skip a row; the
- * change feed hears about them only after commit.
+ * change feed hears about them only after commit. Before the commit, the writer stores the
+ * document of every row touched or bumped (server/sync/materialize.ts), which pulls then serve.
  */
 export class Writer {
 	#seqStmt;
+	#refreshQueued = false;
 	constructor(
 		private readonly store: OpenDatabase,
 		private readonly feed: ChangeFeed,
-		private readonly clock: () => number
+		private readonly clock: () => number,
+		/** Where failures of the background rebuild of stored documents go (the app's log). */
+		private readonly onBackgroundError: (err: unknown) => void = (err) => console.error('rebuilding stored sync documents failed', err)
 	) {
 		this.#seqStmt = store.sqlite.prepare('UPDATE sync_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq');
+		installStoredDocs(store.sqlite);
+		// Rows stored before migration 0005, or by older serializers, get their documents now.
+		this.#refreshSoon();
 	}
 
 	transaction<T>(fn: (w: WriteContext) => T): T {
@@ -81,9 +96,13 @@ export class Writer {
 				version: (previous) => (previous === null || previous === undefined ? now : Math.max(now, previous + 1)),
 				afterCommit: (f) => after.push(f)
 			};
-			return fn(ctx);
+			const out = fn(ctx);
+			// Last, so the stored documents see everything this transaction wrote.
+			for (const [collection, ids] of touchedIds(changes)) materializeDocs(this.store.db, collection, ids);
+			return out;
 		});
 		this.feed.publish(changes);
+		this.#refreshSoon();
 		for (const f of after) {
 			try {
 				f();
@@ -92,6 +111,28 @@ export class Writer {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * Soon after a commit, stores the documents that a change outside `touch`/`bump` cleared (a
+	 * resource renamed, a child row written by code that bypassed the writer): in batches, each in
+	 * its own transaction, until none is left. Until then, pulls of their pages serialize them.
+	 */
+	#refreshSoon(): void {
+		if (this.#refreshQueued) return;
+		this.#refreshQueued = true;
+		setImmediate(() => {
+			this.#refreshQueued = false;
+			const { db, sqlite } = this.store;
+			if (!sqlite.open) return;
+			try {
+				if (!hasStaleDocs(db)) return;
+				const stored = sqlite.transaction(() => refreshStaleDocs(db, REFRESH_BATCH)).immediate();
+				if (stored > 0) this.#refreshSoon();
+			} catch (err) {
+				this.onBackgroundError(err);
+			}
+		});
 	}
 
 	/** The highest seq handed out so far. */
