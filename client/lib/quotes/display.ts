@@ -1,10 +1,11 @@
-import { ApiError, describeError } from '$lib/api/http';
-import { formatLocalDate } from '$shared/invoice-display';
-import { choiceGroups, defaultSelection, isQuoteExpired } from '$shared/quotes';
-import type { Quote, QuoteItem } from '$shared/schemas/quote';
-import type { LocalDate } from '$shared/time';
+import { ApiError, describeError } from '../api/http.ts';
+import { formatLocalDate } from '../../../shared/invoice-display.ts';
+import { choiceGroups, defaultSelection, isQuoteExpired } from '../../../shared/quotes.ts';
+import type { Quote, QuoteItem } from '../../../shared/schemas/quote.ts';
+import type { LocalDate } from '../../../shared/time.ts';
 
-// Type-only imports of the schemas: the quote screens stay free of zod.
+// Relative imports, so unit tests in Node read this file as it is; type-only imports of the
+// schemas, so the quote screens stay free of zod.
 
 /** A quote's state as the customer reads it: `expired` is a sent quote past its last valid day. */
 export type QuoteDisplayStatus = 'open' | 'expired' | 'approved' | 'declined' | 'changes_requested' | 'withdrawn';

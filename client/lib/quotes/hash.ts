@@ -1,4 +1,4 @@
-import { quoteContentText, type QuoteContentSource } from '$shared/quotes';
+import { quoteContentText, type QuoteContentSource } from '../../../shared/quotes.ts';
 
 /** True where the browser can hash (Web Crypto exists only in secure contexts: https, localhost). */
 export function canHash(): boolean {
