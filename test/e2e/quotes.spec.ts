@@ -19,8 +19,9 @@ import type { QuoteItem } from '../../shared/schemas/quote.ts';
  * live. The owner composes a quote in the console, adds a photo and sends it: Dana's device shows
  * it without a reload; when the owner changes it while she has it open, she must acknowledge the
  * update before she can sign. Offline, the quote still opens after a reload, with its photo, and
- * Approve says why it cannot be used; back online she asks for changes. The quote screen passes an
- * axe scan. The client build is copied to a temp dir so a concurrent rebuild cannot change it.
+ * Approve says why it cannot be used; back online she asks for changes. A draft stays off her
+ * device until sent; once withdrawn her copy says so and offers no Approve. The quote screen
+ * passes an axe scan. The client build is copied to a temp dir so a concurrent rebuild cannot change it.
  */
 
 let server: TestServer;
@@ -321,5 +322,36 @@ test('offline, the quote still opens after a reload with its photo, and Approve 
 	await phone.getByRole('heading', { name: 'You asked for changes' }).waitFor({ timeout: 20_000 });
 	expect(quoteByTitle('Water softener for the duplex')!.status).toBe('changes_requested');
 	await console_.getByRole('status').filter({ hasText: /asked for changes to quote/ }).waitFor({ timeout: 20_000 });
+	expect(pageErrors).toEqual([]);
+});
+
+test('a draft stays off Dana’s device until the owner sends it; withdrawn, her copy says so and cannot be signed', async () => {
+	await console_.goto(`${server.url}/staff/quotes/new?customer=${customerId}`);
+	await console_.getByText('Dana Whitfield', { exact: false }).first().waitFor();
+	await console_.getByLabel('Title').fill('Sump pump check');
+	await console_.getByLabel('Line 1 description').fill('Inspect and test the sump pump');
+	await console_.getByLabel('Unit price (USD)').first().fill('95');
+	await console_.getByRole('button', { name: 'Save draft' }).click();
+	await console_.getByRole('heading', { level: 1, name: /Quote Q-\d+/ }).waitFor({ timeout: 20_000 });
+	const draft = quoteByTitle('Sump pump check')!;
+	expect(draft.status).toBe('draft');
+
+	await phone.goto(server.url + '/quotes');
+	await phone.getByRole('link', { name: 'Water softener for the duplex' }).waitFor();
+	expect(await phone.getByRole('link', { name: 'Sump pump check' }).count()).toBe(0);
+
+	await console_.getByRole('button', { name: 'Save and send' }).click();
+	await console_.getByText('Sent: the quote is on its way').waitFor({ timeout: 20_000 });
+	await phone.getByRole('link', { name: 'Sump pump check' }).click();
+	await phone.getByRole('heading', { level: 1, name: 'Sump pump check' }).waitFor();
+	await phone.getByRole('button', { name: /^Approve/ }).waitFor();
+
+	await console_.getByRole('button', { name: 'Withdraw' }).click();
+	await console_.getByRole('dialog', { name: 'Withdraw this quote?' }).getByRole('button', { name: 'Withdraw' }).click();
+	await console_.getByText('Withdrawn: the customer can no longer approve this quote.').waitFor({ timeout: 20_000 });
+
+	await phone.getByRole('heading', { name: 'This quote was withdrawn' }).waitFor({ timeout: 20_000 });
+	expect(await phone.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+	expect(quoteByTitle('Sump pump check')!.status).toBe('withdrawn');
 	expect(pageErrors).toEqual([]);
 });

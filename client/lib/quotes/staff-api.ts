@@ -33,6 +33,8 @@ export const quotesApi = {
 	create: (input: QuoteCreateInput) => api<StaffQuote>('/api/staff/quotes', { method: 'POST', body: input }),
 	update: (id: string, patch: QuoteUpdateInput) => api<StaffQuote>(`/api/staff/quotes/${enc(id)}`, { method: 'PATCH', body: patch }),
 	send: (id: string) => api<StaffQuote>(`/api/staff/quotes/${enc(id)}/send`, { method: 'POST', body: {} }),
+	/** Deletes a draft (a quote the customer never saw); sent quotes are withdrawn instead. */
+	remove: (id: string) => api<void>(`/api/staff/quotes/${enc(id)}`, { method: 'DELETE' }),
 	withdraw: (id: string) => api<StaffQuote>(`/api/staff/quotes/${enc(id)}/withdraw`, { method: 'POST', body: {} }),
 	uploadPhoto: (id: string, file: Blob, caption: string | null) =>
 		uploadRaw<unknown>(`/api/staff/quotes/${enc(id)}/photos${query({ caption })}`, file, file.type || 'application/octet-stream'),
