@@ -12,7 +12,10 @@ let storage: Promise<RxStorage<any, any>> | null = null;
 /**
  * Dexie on IndexedDB. In development the storage also validates every write against the
  * schemas; the validator (ajv) is imported only there, so production bundles never carry it
- * (nor RxDB's dev-mode, which is never imported at all).
+ * (nor RxDB's dev-mode, which is never imported at all). Devices can do without it because the
+ * server validates every pushed document against the same shared schema and the collection's
+ * write rules (server/sync/push.ts): a document the device got wrong is refused there, named,
+ * and shown as a failed write; nothing invalid is stored on the server or sent to another device.
  */
 function browserStorage(): Promise<RxStorage<any, any>> {
 	storage ??= (async () => {
