@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
+import { and, eq, getTableName, isNull } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { portalUsers, sessions, staffUsers } from '../db/schema.ts';
-import type { Principal } from './types.ts';
+import type { Principal, StaffRole } from './types.ts';
 
 /** Sliding idle timeout. */
 export const SESSION_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -76,22 +77,52 @@ export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply): v
 	reply.clearCookie(sessionCookieName(app.config), sessionCookieOptions(app.config, 0));
 }
 
-function prepareLookups(db: Db) {
-	return {
-		session: db.select().from(sessions).where(eq(sessions.idHash, sql.placeholder('idHash'))).prepare(),
-		portalUser: db.select().from(portalUsers).where(eq(portalUsers.id, sql.placeholder('id'))).prepare(),
-		staffUser: db.select().from(staffUsers).where(eq(staffUsers.id, sql.placeholder('id'))).prepare()
-	};
+/** A session joined with its user, as the lookup statement returns it (raw, in this order). */
+type SessionLookupRow = [
+	publicId: string,
+	userKind: 'customer' | 'staff',
+	customerId: string | null,
+	lastSeenAt: number,
+	idleExpiresAt: number,
+	absoluteExpiresAt: number,
+	revokedAt: number | null,
+	portalUserId: string | null,
+	portalUserCustomerId: string | null,
+	portalUserEmail: string | null,
+	portalUserDisabled: number | null,
+	staffUserId: string | null,
+	staffRole: StaffRole | null,
+	staffEmail: string | null,
+	staffName: string | null,
+	staffDisabled: number | null
+];
+
+function prepareLookup(client: Database.Database): Database.Statement<[string], SessionLookupRow> {
+	const [S, P, U] = [sessions, portalUsers, staffUsers];
+	const c = (table: string, column: { name: string }) => `${table}."${column.name}"`;
+	return client
+		.prepare<[string], SessionLookupRow>(
+			`SELECT ${[S.publicId, S.userKind, S.customerId, S.lastSeenAt, S.idleExpiresAt, S.absoluteExpiresAt, S.revokedAt].map((col) => c('s', col)).join(', ')},
+				${[P.id, P.customerId, P.email, P.disabled].map((col) => c('p', col)).join(', ')},
+				${[U.id, U.role, U.email, U.name, U.disabled].map((col) => c('u', col)).join(', ')}
+			FROM "${getTableName(S)}" s
+			LEFT JOIN "${getTableName(P)}" p ON ${c('s', S.userKind)} = 'customer' AND ${c('p', P.id)} = ${c('s', S.portalUserId)}
+			LEFT JOIN "${getTableName(U)}" u ON ${c('s', S.userKind)} = 'staff' AND ${c('u', U.id)} = ${c('s', S.staffUserId)}
+			WHERE ${c('s', S.idHash)} = ?`
+		)
+		.raw(true);
 }
 
-// Every /api request resolves its session: building and preparing these queries each time cost
-// more than running them (bench/sync.ts), so they are prepared once per database handle.
-const lookups = new WeakMap<Db, ReturnType<typeof prepareLookups>>();
+// Every /api request resolves its session. It is one statement, prepared once per connection and
+// read raw: drizzle's query builder and row mapping cost more than SQLite did (bench/sync.ts).
+const lookups = new WeakMap<Database.Database, Database.Statement<[string], SessionLookupRow>>();
 
-function lookupsOf(db: Db): ReturnType<typeof prepareLookups> {
-	let q = lookups.get(db);
-	if (!q) lookups.set(db, (q = prepareLookups(db)));
-	return q;
+function lookupOf(db: Db): Database.Statement<[string], SessionLookupRow> {
+	const client = (db as { $client?: Database.Database }).$client;
+	if (!client) throw new Error('resolveSession needs the root database handle, not a transaction');
+	let stmt = lookups.get(client);
+	if (!stmt) lookups.set(client, (stmt = prepareLookup(client)));
+	return stmt;
 }
 
 /**
@@ -101,24 +132,23 @@ function lookupsOf(db: Db): ReturnType<typeof prepareLookups> {
 export function resolveSession(db: Db, token: string | undefined, now: number): Principal | null {
 	if (!token || token.length > 200) return null;
 	const idHash = hashSecret(token);
-	const q = lookupsOf(db);
-	const s = q.session.get({ idHash });
-	if (!s || s.revokedAt !== null || now >= s.idleExpiresAt || now >= s.absoluteExpiresAt) return null;
+	const row = lookupOf(db).get(idHash);
+	if (!row) return null;
+	const [publicId, userKind, customerId, lastSeenAt, idleExpiresAt, absoluteExpiresAt, revokedAt, portalUserId, portalUserCustomerId, portalUserEmail, portalUserDisabled, staffUserId, staffRole, staffEmail, staffName, staffDisabled] = row;
+	if (revokedAt !== null || now >= idleExpiresAt || now >= absoluteExpiresAt) return null;
 	let principal: Principal | null = null;
-	if (s.userKind === 'customer' && s.portalUserId && s.customerId) {
-		const u = q.portalUser.get({ id: s.portalUserId });
-		if (u && !u.disabled && u.customerId === s.customerId) {
-			principal = { kind: 'customer', sessionPublicId: s.publicId, customerId: s.customerId, portalUserId: u.id, email: u.email };
+	if (userKind === 'customer' && portalUserId !== null && customerId !== null) {
+		if (!portalUserDisabled && portalUserCustomerId === customerId) {
+			principal = { kind: 'customer', sessionPublicId: publicId, customerId, portalUserId, email: portalUserEmail! };
 		}
-	} else if (s.userKind === 'staff' && s.staffUserId) {
-		const u = q.staffUser.get({ id: s.staffUserId });
-		if (u && !u.disabled) {
-			principal = { kind: 'staff', sessionPublicId: s.publicId, staffUserId: u.id, role: u.role, email: u.email, name: u.name };
+	} else if (userKind === 'staff' && staffUserId !== null) {
+		if (!staffDisabled) {
+			principal = { kind: 'staff', sessionPublicId: publicId, staffUserId, role: staffRole!, email: staffEmail!, name: staffName! };
 		}
 	}
-	if (principal && now - s.lastSeenAt > TOUCH_EVERY_MS) {
+	if (principal && now - lastSeenAt > TOUCH_EVERY_MS) {
 		db.update(sessions)
-			.set({ lastSeenAt: now, idleExpiresAt: Math.min(now + SESSION_IDLE_MS, s.absoluteExpiresAt) })
+			.set({ lastSeenAt: now, idleExpiresAt: Math.min(now + SESSION_IDLE_MS, absoluteExpiresAt) })
 			.where(eq(sessions.idHash, idHash))
 			.run();
 	}
