@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { COLLECTIONS } from '../shared/protocol/collections.ts';
 import type { PullResponse } from '../shared/protocol/pull.ts';
 import { resolveSession } from '../server/auth/sessions.ts';
-import { pullPage } from '../server/sync/routes.ts';
+import { pullBody, pullPage } from '../server/sync/routes.ts';
 import { startServer } from '../test/helpers/app.ts';
 import { runChild } from './helpers/child.ts';
 import { pullLoad, type PullLoadInput, type PullLoadResult } from './helpers/pull-load.ts';
@@ -52,6 +52,17 @@ function afterOf(path: string): number {
 
 function log(line: string) {
 	process.stderr.write(`[bench sync] ${line}\n`);
+}
+
+/**
+ * Runs a load whose client is another process and measures this process's CPU time (user +
+ * system) per request served: what a pull costs the server, however busy the machine is.
+ */
+async function serverCpu(run: () => Promise<PullLoadResult>): Promise<{ r: PullLoadResult; cpuUs: number }> {
+	const before = process.cpuUsage();
+	const r = await run();
+	const used = process.cpuUsage(before);
+	return { r, cpuUs: (used.user + used.system) / Math.max(1, r.total) };
 }
 
 /** The `after` of every full page of a collection, so load cycles through real pages. */
@@ -123,23 +134,26 @@ try {
 		['messages, 100/page', 'messages', messagePages.paths.map(afterOf)],
 		['messages, nothing new', 'messages', [messagePages.head]]
 	] as const) {
-		const page = (i: number) => JSON.stringify(pullPage(app.store.db, principal, collection, afters[i % afters.length], PAGE));
 		const session = () => resolveSession(app.store.db, large.cookie.slice(large.cookie.indexOf('=') + 1), app.clock());
+		const stored = (i: number) => pullBody(app.store.db, principal, collection, afters[i % afters.length], PAGE);
+		const serialized = (i: number) => JSON.stringify(pullPage(app.store.db, principal, collection, afters[i % afters.length], PAGE));
+		if (!stored(0).equals(Buffer.from(serialized(0)))) throw new Error(`${label}: the stored page differs from the serialized one`);
 		const sessionUs = medianUs(session, 2000);
-		const pageUs = medianUs(page, collection === 'invoices' ? 300 : 1000);
-		workRows.push([label, fmt(sessionUs, 1), fmt(pageUs, 0), fmt(1e6 / (sessionUs + pageUs))]);
+		const storedUs = medianUs(stored, 2000);
+		const serializedUs = medianUs(serialized, collection === 'invoices' ? 300 : 1000);
+		workRows.push([label, fmt(sessionUs, 1), fmt(storedUs, 0), fmt(serializedUs, 0), fmt(1e6 / (sessionUs + storedUs))]);
 	}
 
 	log('pull load: warm-up');
 	await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', { ...load(invoicePages.paths), durationS: 2 }, { timeoutMs: 60_000 });
-	const loadRuns: { label: string; where: string; r: PullLoadResult }[] = [];
+	const loadRuns: { label: string; where: string; r: PullLoadResult; cpuUs?: number }[] = [];
 	for (const [label, paths] of [
 		[`invoices, ${PAGE}/page (line items + payments embedded)`, invoicePages.paths],
 		[`messages, ${PAGE}/page`, messagePages.paths],
 		['messages, nothing new (0 documents)', [`/api/sync/messages/pull?after=${messagePages.head}&limit=${PAGE}`]]
 	] as const) {
 		log(`pull load: ${label}, separate process`);
-		loadRuns.push({ label, where: 'separate process', r: await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', load([...paths]), { timeoutMs: 120_000 }) });
+		loadRuns.push({ label, where: 'separate process', ...(await serverCpu(() => runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', load([...paths]), { timeoutMs: 120_000 }))) });
 	}
 	// Saturated, latency is just the queue (connections ÷ throughput); at half the measured rate it shows the server's own.
 	const halfRate = Math.max(10, Math.round(loadRuns[0].r.requestsPerS / 2));
@@ -148,7 +162,7 @@ try {
 		label: `invoices, 100/page, fixed ${fmt(halfRate)} req/s (half the above), 5 connections`,
 		where: 'separate process',
 		// Few connections, so the paced requests do not leave in bursts of 20 that queue behind each other.
-		r: await runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', { ...load(invoicePages.paths), connections: 5, overallRate: halfRate }, { timeoutMs: 120_000 })
+		...(await serverCpu(() => runChild<PullLoadInput, PullLoadResult>('pull-load-child.ts', { ...load(invoicePages.paths), connections: 5, overallRate: halfRate }, { timeoutMs: 120_000 })))
 	});
 	log('pull load: invoices, same process');
 	loadRuns.push({ label: loadRuns[0].label, where: 'same process', r: await pullLoad(load(invoicePages.paths)) });
@@ -195,12 +209,27 @@ try {
 		'',
 		`b. Pull throughput: autocannon, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, session cookie, cycling through every full page of the 10k customer`,
 		table(
-			['pull', 'load generator', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'MB/s', 'non-2xx', 'errors'],
-			loadRuns.map(({ label, where, r }) => [label, where, fmt(r.requestsPerS), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.max), fmt(r.mbPerS, 1), r.non2xx, r.errors])
+			['pull', 'load generator', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'MB/s', 'non-2xx', 'errors', 'server CPU µs/req*'],
+			loadRuns.map(({ label, where, r, cpuUs }) => [
+				label,
+				where,
+				fmt(r.requestsPerS),
+				fmt(r.p50, 1),
+				fmt(r.p99, 1),
+				fmt(r.max),
+				fmt(r.mbPerS, 1),
+				r.non2xx,
+				r.errors,
+				cpuUs === undefined ? '-' : fmt(cpuUs)
+			])
 		),
+		'   * CPU time (user + system) of the server process per request served, HTTP and kernel included: what a pull costs',
+		'     the server whatever else runs on the machine; 1,000,000 ÷ it is the rate one dedicated core would sustain',
 		'',
-		'   Server work per pull without HTTP (median): session lookup, then pullPage + JSON.stringify; the ceiling is one thread doing only that',
-		table(['pull', 'session µs', 'page µs', 'ceiling req/s'], workRows),
+		'   Server work per pull without HTTP (median): session lookup, then the response body from the stored documents',
+		'   (what the route sends), and for comparison the page serialized from its rows (the path for rows whose stored',
+		'   document is being rebuilt); the ceiling is one thread doing only session lookup + stored page',
+		table(['pull', 'session µs', 'stored page µs', 'serialized page µs', 'ceiling req/s'], workRows),
 		'',
 		`c. Staff reply → device: ${REPLY_SAMPLES} replies, each to a different customer's device, while ${fmt(SOCKETS)} customer sockets are open`,
 		'   (timed from just before the staff POST until the device has pulled the reply after its `changed` message)',

@@ -20,7 +20,7 @@ export const dbPlugin = fp(
 	async (app) => {
 		const store = openDatabase(app.config.dataDir);
 		const changes = new ChangeFeed();
-		const writer = new Writer(store, changes, app.clock, (err) => app.log.error({ err }, 'rebuilding stored sync documents failed'));
+		const writer = new Writer(store, changes, app.clock, (err) => app.log.error({ err }, 'building stored sync documents failed'));
 		app.decorate('store', store);
 		app.decorate('changes', changes);
 		app.decorate('writer', writer);

@@ -62,8 +62,8 @@ export class Writer {
 		private readonly store: OpenDatabase,
 		private readonly feed: ChangeFeed,
 		private readonly clock: () => number,
-		/** Where failures of the background rebuild of stored documents go (the app's log). */
-		private readonly onBackgroundError: (err: unknown) => void = (err) => console.error('rebuilding stored sync documents failed', err)
+		/** Where failures to build stored documents go (the app's log); the writes themselves go through. */
+		private readonly onBackgroundError: (err: unknown) => void = (err) => console.error('building stored sync documents failed', err)
 	) {
 		this.#seqStmt = store.sqlite.prepare('UPDATE sync_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq');
 		installStoredDocs(store.sqlite);
@@ -97,8 +97,16 @@ export class Writer {
 				afterCommit: (f) => after.push(f)
 			};
 			const out = fn(ctx);
-			// Last, so the stored documents see everything this transaction wrote.
-			for (const [collection, ids] of touchedIds(changes)) materializeDocs(this.store.db, collection, ids);
+			// Last, so the stored documents see everything this transaction wrote. A document that
+			// cannot be built stays cleared (pulls then serialize the rows, and fail as they always
+			// would have): the write itself goes through.
+			for (const [collection, ids] of touchedIds(changes)) {
+				try {
+					materializeDocs(this.store.db, collection, ids);
+				} catch (err) {
+					this.onBackgroundError(err);
+				}
+			}
 			return out;
 		});
 		this.feed.publish(changes);
