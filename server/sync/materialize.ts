@@ -21,10 +21,11 @@ import { customerShows, type CollectionRows, type View } from './visibility.ts';
  *   everything else in it was written (`materializeDocs`);
  * - triggers clear `doc_json` whenever the row, or a row its document embeds (`EMBEDDED`), is
  *   inserted, changed or deleted by anyone — the writer, code that bypassed it, a migration, a
- *   hand-run SQL statement. A cleared document is rebuilt by the writer's next background pass
- *   (`refreshStaleDocs`), and until then pulls of its page serialize the rows themselves.
+ *   hand-run SQL statement. A cleared document is rebuilt at the end of the next write through
+ *   the writer (`refreshStaleDocs`), and until then pulls of its page serialize the rows.
  * Writing `doc_json` itself fires nothing. When the code that builds documents changes, every
- * stored one is cleared at start-up (`installStoredDocs`) and rebuilt in the background.
+ * stored one is cleared at start-up (`installStoredDocs`) and rebuilt by a pass after start-up.
+ * Stored documents thus change only in committed writes and in that pass.
  */
 
 const DOC = 'doc_json';

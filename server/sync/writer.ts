@@ -8,8 +8,10 @@ import { COLLECTION_TABLES } from './tables.ts';
 
 export { COLLECTION_TABLES };
 
-/** Stale documents stored per collection per background pass: a few milliseconds of work. */
-const REFRESH_BATCH = 100;
+/** Cleared documents each write rebuilds per collection, besides the rows it touched. */
+const STALE_PER_WRITE = 25;
+/** Documents the start-up pass rebuilds per collection per batch: a few milliseconds of work. */
+const BACKFILL_BATCH = 100;
 
 /** The ids each collection's changes touched, each once. */
 function touchedIds(changes: readonly Change[]): Map<CollectionName, string[]> {
@@ -57,7 +59,6 @@ export interface WriteContext {
  */
 export class Writer {
 	#seqStmt;
-	#refreshQueued = false;
 	constructor(
 		private readonly store: OpenDatabase,
 		private readonly feed: ChangeFeed,
@@ -67,8 +68,9 @@ export class Writer {
 	) {
 		this.#seqStmt = store.sqlite.prepare('UPDATE sync_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq');
 		installStoredDocs(store.sqlite);
-		// Rows stored before migration 0005, or by older serializers, get their documents now.
-		this.#refreshSoon();
+		// Rows stored before migration 0005, or by older serializers, get their documents now
+		// (decided here, so that a database with none never changes behind a caller's back).
+		if (hasStaleDocs(store.db)) this.#backfill();
 	}
 
 	transaction<T>(fn: (w: WriteContext) => T): T {
@@ -97,9 +99,11 @@ export class Writer {
 				afterCommit: (f) => after.push(f)
 			};
 			const out = fn(ctx);
-			// Last, so the stored documents see everything this transaction wrote. A document that
-			// cannot be built stays cleared (pulls then serialize the rows, and fail as they always
-			// would have): the write itself goes through.
+			// Last, so the stored documents see everything this transaction wrote: the rows it
+			// touched, then rows whose documents a trigger cleared without a touch (an embedded row
+			// changed, or a write that bypassed the writer earlier). Stored documents so change only
+			// in committed writes. One that cannot be built stays cleared (pulls then serialize the
+			// rows, and fail as they always would have): the write itself goes through.
 			for (const [collection, ids] of touchedIds(changes)) {
 				try {
 					materializeDocs(this.store.db, collection, ids);
@@ -107,10 +111,14 @@ export class Writer {
 					this.onBackgroundError(err);
 				}
 			}
+			try {
+				refreshStaleDocs(this.store.db, STALE_PER_WRITE);
+			} catch (err) {
+				this.onBackgroundError(err);
+			}
 			return out;
 		});
 		this.feed.publish(changes);
-		this.#refreshSoon();
 		for (const f of after) {
 			try {
 				f();
@@ -122,21 +130,18 @@ export class Writer {
 	}
 
 	/**
-	 * Soon after a commit, stores the documents that a change outside `touch`/`bump` cleared (a
-	 * resource renamed, a child row written by code that bypassed the writer): in batches, each in
-	 * its own transaction, until none is left. Until then, pulls of their pages serialize them.
+	 * After start-up, stores the documents of rows that have none (written before migration 0005,
+	 * or by older serializers): in batches, each its own transaction, until none is left. Until
+	 * then, pulls of their pages serialize them.
 	 */
-	#refreshSoon(): void {
-		if (this.#refreshQueued) return;
-		this.#refreshQueued = true;
+	#backfill(): void {
 		setImmediate(() => {
-			this.#refreshQueued = false;
 			const { db, sqlite } = this.store;
 			if (!sqlite.open) return;
 			try {
 				if (!hasStaleDocs(db)) return;
-				const stored = sqlite.transaction(() => refreshStaleDocs(db, REFRESH_BATCH)).immediate();
-				if (stored > 0) this.#refreshSoon();
+				const stored = sqlite.transaction(() => refreshStaleDocs(db, BACKFILL_BATCH)).immediate();
+				if (stored > 0) this.#backfill();
 			} catch (err) {
 				this.onBackgroundError(err);
 			}
