@@ -24,8 +24,10 @@ import {
 	createQuote,
 	customerCookie,
 	pull,
+	push,
 	staffCookie
 } from '../helpers/sync.ts';
+import { snapshot } from '../helpers/db-snapshot.ts';
 
 /*
  * Pulls serve the documents the writer stored with each row (server/sync/materialize.ts). These
@@ -276,6 +278,34 @@ test('rows changed by code that bypassed the writer (every kind of row a documen
 	await docsRebuilt(app);
 	expect(await check()).toEqual(changed);
 	expect(JSON.parse(storedDoc(app, 'invoices', invoiceId)!).payments[0].methodLabel).toBe('Mastercard •••• 5555');
+});
+
+/** A message as a device writes it. */
+function newMessage() {
+	return { id: randomUUID(), authorKind: 'customer', authorName: '', body: 'Is Tuesday still on?', attachments: [], sentAt: Date.UTC(2026, 4, 12), createdAt: 0, updatedAt: 0, _deleted: false };
+}
+
+test('a refused push changes no stored document, not even one waiting to be rebuilt; the next accepted write rebuilds it', async () => {
+	const srv = await server();
+	const { app } = srv;
+	const { id: customerId } = createCustomer(app);
+	const invoiceId = createInvoice(app, customerId);
+	const d = device(srv, customerId);
+	// Cleared by a write that bypassed the writer: waiting for the next write.
+	app.store.db.update(s.payments).set({ methodLabel: 'Mastercard •••• 5555' }).where(eq(s.payments.invoiceId, invoiceId)).run();
+	const before = snapshot(app);
+	expect(storedDoc(app, 'invoices', invoiceId)).toBeNull();
+
+	const master = (await pullChecked(srv, d, 'invoices', 100)).documents[0];
+	const refused = await push(srv, d.cookie, 'invoices', [{ newDocumentState: { ...master, total: 1 }, assumedMasterState: master }]);
+	expect(refused.status).toBe(403);
+	expect(snapshot(app)).toBe(before);
+	expect(storedDoc(app, 'invoices', invoiceId)).toBeNull();
+
+	const sent = await push(srv, d.cookie, 'messages', [{ newDocumentState: newMessage(), assumedMasterState: null }]);
+	expect(sent.status).toBe(200);
+	expect(JSON.parse(storedDoc(app, 'invoices', invoiceId)!).payments[0].methodLabel).toBe('Mastercard •••• 5555');
+	await pullChecked(srv, d, 'invoices', 100);
 });
 
 test('rows without a stored document (written before it existed) pull exactly as before, and get one when the server starts', async () => {
