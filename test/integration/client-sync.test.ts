@@ -93,6 +93,42 @@ test('offline outbox: 500 messages written offline survive a restart and arrive 
 	expect(engine.state.failedWrites).toBe(0);
 });
 
+test('500 queued messages pushed with slow acknowledgements: every local copy becomes the server\'s', async () => {
+	const s = await server();
+	const customer = createCustomer(s.app);
+	const { cookie } = customerCookie(s, customer.id);
+	const device = createDevice(s, cookie);
+	const session = { customerId: customer.id, databaseId: s.app.store.databaseId };
+	device.setOnline(false);
+	let engine = await device.start(session);
+	const ids: string[] = [];
+	for (let i = 0; i < 500; i++) ids.push((await sendMessage(engine.db, `Queued message ${i}`)).id);
+	await until('500 pending writes', () => engine.state.pendingWrites === 500);
+	await engine.close();
+	// Reopened, every push answer arrives late, so the pulls the server's change notices start overtake them.
+	engine = track(
+		await device.start(session, {
+			fetch: async (url, init) => {
+				if (!device.online) throw new TypeError('fetch failed (device offline)');
+				const res = await fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie, origin: s.config.publicUrl } });
+				if (String(url).includes('/push')) await new Promise((r) => setTimeout(r, 30));
+				return res;
+			}
+		})
+	);
+	device.setOnline(true);
+	await until('500 messages on the server', () => serverMessages(s, customer.id).length === 500);
+	await until('no pending writes', () => engine.state.pendingWrites === 0);
+	// Each local copy becomes the server's: its createdAt and updatedAt, not the device's zeros.
+	await until('server fields on every local message', async () => (await engine.db.messages.find({ selector: { createdAt: 0 } }).exec()).length === 0);
+	const stored = new Map(serverMessages(s, customer.id).map((m) => [m.id, m]));
+	for (const doc of await engine.db.messages.find().exec()) {
+		expect(doc.updatedAt).toBe(stored.get(doc.id)!.updatedAt);
+		expect(doc.createdAt).toBe(stored.get(doc.id)!.createdAt);
+	}
+	expect(ids.every((id) => stored.has(id))).toBe(true);
+});
+
 test('two devices edit the same profile offline: the stale push gets a conflict, nothing is lost silently, both converge', async () => {
 	const s = await server();
 	const customer = createCustomer(s.app, { name: 'Casey Original' });

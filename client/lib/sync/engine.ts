@@ -139,6 +139,10 @@ export class SyncEngine {
 	/** Collections whose outbox was counted at least once since start. */
 	readonly #counted = new Set<CollectionName>();
 	readonly #pushQueue = Object.fromEntries(COLLECTIONS.map((c) => [c, Promise.resolve()])) as Record<CollectionName, Promise<unknown>>;
+	/** The last checkpoint each collection's pull reached. */
+	readonly #pulledSeq = Object.fromEntries(COLLECTIONS.map((c) => [c, 0])) as Record<CollectionName, number>;
+	/** Where a collection's next pull starts instead of its checkpoint: before a push the server has since acknowledged. */
+	readonly #pullFloor: Partial<Record<CollectionName, number>> = {};
 	#stopped = false;
 	/** Last request: true answered, false no answer, null none yet. */
 	#reachable: boolean | null = null;
@@ -370,12 +374,17 @@ export class SyncEngine {
 				batchSize: pullBatchSize,
 				stream$: this.#streams[collection].asObservable(),
 				handler: async (checkpoint) => {
-					const res = await this.#withRetry(() => this.#transport.pull(collection, checkpoint, pullBatchSize)).catch((err) => {
+					const floor = this.#pullFloor[collection];
+					delete this.#pullFloor[collection];
+					const from = floor !== undefined && floor < (checkpoint?.seq ?? 0) ? { seq: floor } : checkpoint;
+					const res = await this.#withRetry(() => this.#transport.pull(collection, from, pullBatchSize)).catch((err) => {
 						// A refused pull is a bug (ours or the server's), not the network: show it.
 						if (err instanceof SyncHttpError) this.#noteError(err, true);
 						throw err;
 					});
-					return { documents: res.documents as WithDeleted<DocTypes[C]>[], checkpoint: res.checkpoint ?? checkpoint ?? { seq: 0 } };
+					const next = res.checkpoint ?? from ?? { seq: 0 };
+					this.#pulledSeq[collection] = next.seq;
+					return { documents: res.documents as WithDeleted<DocTypes[C]>[], checkpoint: next };
 				}
 			},
 			push: {
@@ -408,10 +417,28 @@ export class SyncEngine {
 			return !(doc._deleted && (!r.assumedMasterState || discarded.has(doc.id)));
 		}) as PushRow<C>[];
 		const conflicts: SyncDoc<C>[] = [];
+		const floor = this.#pulledSeq[collection];
 		const applied = await this.#pushAll(collection, send, conflicts);
-		// Without the stream nobody tells us the server filled in its fields (createdAt, authorName).
-		if (applied > 0 && this.#socket?.status !== 'open') setTimeout(() => this.resync([collection]), 0);
+		if (applied > 0) this.#pullServerCopies(collection, floor);
 		return conflicts;
+	}
+
+	/**
+	 * After an acknowledged push, pulls again from where the device stood before it, so the
+	 * server's copies (with the fields it fills in: createdAt, authorName, updatedAt) replace the
+	 * device's. A pull that ran while the push was in flight already passed those rows: RxDB
+	 * leaves a document alone while its push is unacknowledged, and the checkpoint moves on. So
+	 * the pull waits until RxDB has recorded the acknowledgement (its upstream queue is done).
+	 */
+	#pullServerCopies(collection: CollectionName, floor: number): void {
+		const upstream = (this.replications[collection] as AnyReplication).internalReplicationState?.streamQueue.up;
+		// Awaited outside the push handler, which itself runs inside that queue.
+		setTimeout(() => {
+			void Promise.resolve(upstream).then(() => {
+				this.#pullFloor[collection] = Math.min(this.#pullFloor[collection] ?? floor, floor);
+				this.resync([collection]);
+			});
+		}, 0);
 	}
 
 	async #pushAll<C extends CollectionName>(collection: C, rows: PushRow<C>[], conflicts: SyncDoc<C>[]): Promise<number> {
