@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { auditQuerySchema, type AuditEntry, type AuditResponse } from '../../shared/protocol/staff.ts';
-import { apiKeys, auditLog, staffUsers } from '../db/schema.ts';
+import { apiKeys, auditLog, customers, portalUsers, staffUsers } from '../db/schema.ts';
 import { parseInput } from '../http/errors.ts';
 
 const plugin: FastifyPluginAsync = async (app) => {
@@ -28,13 +28,24 @@ const plugin: FastifyPluginAsync = async (app) => {
 		const ids = (kind: string) => [...new Set(page.filter((r) => r.actorKind === kind && r.actorId).map((r) => r.actorId!))];
 		const staffIds = ids('staff');
 		const keyIds = ids('integration');
+		const portalUserIds = ids('customer');
 		const names = new Map<string, string>([
 			...(staffIds.length ? db.select({ id: staffUsers.id, name: staffUsers.name }).from(staffUsers).where(inArray(staffUsers.id, staffIds)).all() : []).map(
 				(r) => [`staff:${r.id}`, r.name] as [string, string]
 			),
 			...(keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)).all() : []).map(
 				(r) => [`integration:${r.id}`, r.name] as [string, string]
-			)
+			),
+			// A customer's own answer (a quote signed, declined): the person's name, else their customer's.
+			...(portalUserIds.length
+				? db
+						.select({ id: portalUsers.id, name: portalUsers.name, customerName: customers.name })
+						.from(portalUsers)
+						.innerJoin(customers, eq(customers.id, portalUsers.customerId))
+						.where(inArray(portalUsers.id, portalUserIds))
+						.all()
+				: []
+			).map((r) => [`customer:${r.id}`, r.name || r.customerName] as [string, string])
 		]);
 		const entries: AuditEntry[] = page.map((r) => ({
 			id: r.id,

@@ -62,6 +62,11 @@ test('declining: the quote says so with the reason, on the device and in the con
 	expect(server.app.store.db.select().from(s.auditLog).all()).toEqual([
 		expect.objectContaining({ actorKind: 'customer', actorId: marcus.portalUserId, action: 'quote.declined', entity: 'quote', entityId: id })
 	]);
+	// The owner's audit log names who answered.
+	const owner = staffCookie(server, 'owner');
+	const log = await call(server, 'GET', '/api/staff/audit', { cookie: owner.cookie });
+	expect(log.status, log.text).toBe(200);
+	expect(log.body.entries[0]).toMatchObject({ actor: { kind: 'customer', id: marcus.portalUserId, name: 'Marcus Okafor' }, action: 'quote.declined', entityId: id });
 	// No reason is fine too.
 	const other = createQuote(server.app, c.id);
 	const bare = await answer(server, marcus.cookie, other, 'decline', {});
