@@ -7,7 +7,7 @@ import { startServer, type TestServer } from '../helpers/app.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { axeViolations, copyClientBuild, removeClientBuild, signInAsDemoCustomer } from '../helpers/portal.ts';
 import { cookieFor } from '../helpers/session.ts';
-import { createMessage } from '../helpers/sync.ts';
+import { createMessage, createQuote } from '../helpers/sync.ts';
 import { customers, documents, invoices, portalUsers } from '../../server/db/schema.ts';
 
 /*
@@ -169,9 +169,12 @@ test('news: after a break, what changed since the last visit is marked new on Ho
 		await p.waitForTimeout(500);
 		await p.clock.fastForward('31:00');
 		createMessage(server.app, customerId, { body: 'Your water heater part has arrived.' });
+		createQuote(server.app, customerId, { title: 'Kitchen sink replacement' });
 		const news = p.getByRole('region', { name: 'New since your last visit' });
 		await news.getByText(/New message from/).waitFor({ timeout: 20_000 });
 		expect(await news.innerText()).toContain('Your water heater part has arrived.');
+		await news.getByRole('link', { name: /New quote: Q-\d+/ }).waitFor({ timeout: 20_000 });
+		expect(await news.innerText()).toContain('Kitchen sink replacement');
 		await p.getByRole('region', { name: 'Latest messages' }).getByText('Your water heater part has arrived.').waitFor();
 		expect(await p.getByRole('region', { name: 'Latest messages' }).getByText('New', { exact: true }).count()).toBe(1);
 	} finally {
