@@ -94,9 +94,16 @@ export class BookingCalendar {
 		this.settings = bookingSettings(db, now);
 	}
 
-	/** An active service type by id. */
-	service(id: string): ServiceRow | undefined {
-		return this.db.select().from(serviceTypes).where(and(eq(serviceTypes.id, id), eq(serviceTypes.active, true))).get();
+	/**
+	 * A service type by id: an active one, unless `evenIfInactive` (an existing appointment keeps
+	 * its service when the office stops offering it for new bookings).
+	 */
+	service(id: string, opts: { evenIfInactive?: boolean } = {}): ServiceRow | undefined {
+		return this.db
+			.select()
+			.from(serviceTypes)
+			.where(and(eq(serviceTypes.id, id), opts.evenIfInactive ? undefined : eq(serviceTypes.active, true)))
+			.get();
 	}
 
 	/** The engine's view of every active resource over a span: hours, time off, bookings and holds. */

@@ -91,7 +91,9 @@ export function reschedule(app: FastifyInstance, principal: CustomerPrincipal, i
 			throw new AppError('CONFLICT', `A ${row.status} appointment cannot be rescheduled.`, { details: { reason: 'status', status: row.status } });
 		}
 		if (withinCutoff(row, calendar.settings.cancelCutoffHours, w.now)) throw tooLate(calendar.settings, 'reschedule');
-		const service = requireService(calendar, row.serviceTypeId, 'serviceTypeId');
+		// The visit keeps its service even if the office no longer offers it for new bookings.
+		const service = row.serviceTypeId ? calendar.service(row.serviceTypeId, { evenIfInactive: true }) : undefined;
+		if (!service) throw new AppError('VALIDATION', 'serviceTypeId: this visit has no service to time it by; call the office to move it', { field: 'serviceTypeId' });
 		if (startsAt === row.startsAt) return row;
 		const slot = requireSlot(calendar, service, startsAt);
 		return updateAppointment(w, row, {

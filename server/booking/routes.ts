@@ -30,7 +30,7 @@ import {
 	type StaffSlotsResponse
 } from '../../shared/protocol/booking.ts';
 import { addDays, localDateOf, type LocalDate } from '../../shared/time.ts';
-import { appointmentDoc, ownAddress, publicSlot, requireServed } from './appointments.ts';
+import { appointmentById, appointmentDoc, ownAddress, publicSlot, requireServed } from './appointments.ts';
 import { BookingCalendar, bookingSettings, type ServiceRow } from './calendar.ts';
 import { acceptProposal, bookOnline, cancel, reschedule } from './customer.ts';
 import { confirmGuestByCode, confirmGuestByLink, startGuestBooking, type GuestConfirmed } from './guest.ts';
@@ -55,6 +55,22 @@ function rangeOf(q: { from?: LocalDate; to?: LocalDate }, calendar: BookingCalen
 function requireService(calendar: BookingCalendar, id: string, field: string): ServiceRow {
 	const service = calendar.service(id);
 	if (!service) throw new AppError('VALIDATION', `${field}: is not a service you can book`, { field });
+	return service;
+}
+
+/**
+ * The service of the signed-in customer's own appointment `appointmentId` that is being moved:
+ * it counts even when the office no longer offers it for new bookings.
+ */
+function movedService(request: FastifyRequest, calendar: BookingCalendar, serviceId: string, appointmentId: string): ServiceRow {
+	const p = request.principal;
+	if (!p || p.kind !== 'customer') throw new AppError('UNAUTHENTICATED', 'Sign in to move your appointment.', { field: 'appointment' });
+	const row = appointmentById(calendar.db, appointmentId);
+	if (!row || row.deleted || row.customerId !== p.customerId || row.serviceTypeId !== serviceId) {
+		throw new AppError('VALIDATION', 'appointment: is not one of your appointments of this service', { field: 'appointment' });
+	}
+	const service = calendar.service(serviceId, { evenIfInactive: true });
+	if (!service) throw new AppError('VALIDATION', 'service: is not a service you can book', { field: 'service' });
 	return service;
 }
 
@@ -92,7 +108,7 @@ export function bookingRoutes(app: FastifyInstance, opts: { holdMinutes: number 
 	app.get('/api/booking/slots', { config: { access: 'public' } }, async (request): Promise<SlotsResponse> => {
 		const q = parseInput(slotsQuerySchema, request.query);
 		const calendar = new BookingCalendar(app.store.db, app.clock());
-		const service = requireService(calendar, q.service, 'service');
+		const service = q.appointment ? movedService(request, calendar, q.service, q.appointment) : requireService(calendar, q.service, 'service');
 		if (q.address) {
 			const p = request.principal;
 			if (!p || p.kind !== 'customer') throw new AppError('UNAUTHENTICATED', 'Sign in to book at a saved address.', { field: 'address' });

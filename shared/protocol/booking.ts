@@ -66,7 +66,9 @@ export const slotsQuerySchema = z
 		address: docIdSchema.optional(),
 		postalCode: z.string().trim().min(1, 'must not be empty').max(20, 'must be at most 20 characters').optional(),
 		from: localDateSchema.optional(),
-		to: localDateSchema.optional()
+		to: localDateSchema.optional(),
+		/** The signed-in customer's own appointment being moved: its service counts even when no longer offered for new bookings. */
+		appointment: docIdSchema.optional()
 	})
 	.refine((q) => !(q.from && q.to) || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
 

@@ -12,5 +12,6 @@
  * 8 — staff console (`shared/protocol/staff.ts`: inbox, staff socket, customers, invoices, documents, branding, API keys, audit) and integration API `/api/v1` with outgoing webhooks (`shared/protocol/integration.ts`).
  * 9 — quotes: `quotes` collection; approve (signed), decline, request changes; quote photos; staff `/api/staff/quotes`; integration `/api/v1/quotes`.
  * 10 — staff availability editor (`shared/protocol/availability.ts`: `/api/staff/availability/*` hours, time off, services, service area) and the staff calendar `GET /api/staff/booking/appointments`.
+ * 11 — booking: `GET /api/booking/slots?appointment=` offers times for moving one's own appointment even when its service is no longer offered for new bookings.
  */
-export const PROTOCOL_VERSION = 10;
+export const PROTOCOL_VERSION = 11;

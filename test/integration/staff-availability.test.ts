@@ -304,6 +304,33 @@ describe('service types', () => {
 		expect((await call(server!, 'DELETE', `/api/staff/availability/services/${randomUUID()}`, { cookie: office })).status).toBe(404);
 	});
 
+	test('a customer can still move a visit of a service that is no longer offered; nobody can book it anew', async () => {
+		const { app, svc, office } = await bookable();
+		const c = createCustomer(app);
+		const other = createCustomer(app);
+		const device = customerCookie(server!, c.id);
+		const appt = createAppointment(app, c.id, { startsAt: at('2026-05-14', '09:00'), title: 'Drain cleaning' });
+		app.store.db.update(s.appointments).set({ serviceTypeId: svc, addressId: c.addressId }).where(eq(s.appointments.id, appt)).run();
+		const addressId = c.addressId;
+		expect((await call(server!, 'DELETE', `/api/staff/availability/services/${svc}`, { cookie: office })).body).toMatchObject({ outcome: 'deactivated' });
+
+		const query = `service=${svc}&address=${addressId}&from=2026-05-15&to=2026-05-15`;
+		const fresh = await call(server!, 'GET', `/api/booking/slots?${query}`, { cookie: device.cookie });
+		expect(fresh.status).toBe(400);
+		expect(fresh.body).toMatchObject({ code: 'VALIDATION', field: 'service' });
+		// Another customer's appointment, or none, does not open the service up.
+		const stranger = await call(server!, 'GET', `/api/booking/slots?${query}&appointment=${appt}`, { cookie: customerCookie(server!, other.id).cookie });
+		expect(stranger.body).toMatchObject({ code: 'VALIDATION', field: 'appointment' });
+		expect((await call(server!, 'GET', `/api/booking/slots?${query}&appointment=${appt}`)).status).toBe(401);
+
+		const moving = await call(server!, 'GET', `/api/booking/slots?${query}&appointment=${appt}`, { cookie: device.cookie });
+		expect(moving.status, moving.text).toBe(200);
+		expect(starts(moving.body)).toContain(at('2026-05-15', '09:00'));
+		const moved = await call(server!, 'POST', `/api/booking/appointments/${appt}/reschedule`, { cookie: device.cookie, body: { startsAt: at('2026-05-15', '09:00') } });
+		expect(moved.status, moved.text).toBe(200);
+		expect(app.store.db.select().from(s.appointments).where(eq(s.appointments.id, appt)).get()).toMatchObject({ serviceTypeId: svc, startsAt: at('2026-05-15', '09:00') });
+	});
+
 	test('a service a guest is holding a time for is only deactivated; once the hold has lapsed it can be deleted', async () => {
 		const { clock, svc, office } = await bookable();
 		const hold = await call(server!, 'POST', '/api/booking/guest', {

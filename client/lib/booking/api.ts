@@ -30,11 +30,21 @@ export function fetchBookingInfo(): Promise<BookingServicesResponse> {
 /** Where a visit is: a saved service address (customers) or a postal code (guests). */
 export type SlotPlace = { address: string } | { postalCode: string };
 
-/** Free slots of a service at a place, from `from` for SLOT_DAYS days (default: from today). */
-export function fetchSlots(service: string, place: SlotPlace, range: { from?: string; to?: string } = {}, signal?: AbortSignal): Promise<SlotsResponse> {
+/**
+ * Free slots of a service at a place, from `from` for SLOT_DAYS days (default: from today).
+ * `appointment`: the customer's own appointment being moved, whose service counts even when it
+ * is no longer offered for new bookings.
+ */
+export function fetchSlots(
+	service: string,
+	place: SlotPlace,
+	range: { from?: string; to?: string; appointment?: string } = {},
+	signal?: AbortSignal
+): Promise<SlotsResponse> {
 	const query = new URLSearchParams({ service, ...place });
 	if (range.from) query.set('from', range.from);
 	if (range.to) query.set('to', range.to);
+	if (range.appointment) query.set('appointment', range.appointment);
 	return api<SlotsResponse>(`/api/booking/slots?${query}`, { signal, timeoutMs: TIMEOUT_MS });
 }
 
